@@ -1,0 +1,93 @@
+"""Writers emit one output record per input record and flush each one."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from typing import IO, TYPE_CHECKING, Any
+
+from .readers import InputRecord
+
+if TYPE_CHECKING:
+    from ..tagger import ParagraphTags
+
+__all__ = ["JsonlWriter", "CsvWriter", "TextWriter", "make_writer", "themes_of"]
+
+
+def themes_of(paragraphs: Sequence[ParagraphTags], labels: Sequence[str]) -> list[str]:
+    """The union of the paragraphs' labels, in model label order."""
+    found = {lab for p in paragraphs for lab in p.labels}
+    return [lab for lab in labels if lab in found]
+
+
+class JsonlWriter:
+    """Every input field kept, plus ``themes`` and ``paragraphs``."""
+
+    def __init__(self, out: IO[str], labels: Sequence[str]) -> None:
+        self.out = out
+        self.labels = labels
+
+    def write(self, record: InputRecord, paragraphs: Sequence[ParagraphTags] | None) -> None:
+        if paragraphs is None:
+            obj: dict[str, Any] = record.error_object()
+        else:
+            obj = dict(record.fields)
+            obj["themes"] = themes_of(paragraphs, self.labels)
+            obj["paragraphs"] = [p.to_dict() for p in paragraphs]
+        self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        self.out.flush()
+
+
+class CsvWriter:
+    """One row per paragraph (a record with no paragraph gets one empty row)."""
+
+    def __init__(self, out: IO[str], labels: Sequence[str]) -> None:
+        self.out = out
+        self.labels = list(labels)
+        self.writer = csv.writer(out)
+        self.writer.writerow(["source", "line", "id", "paragraph", "start", "end", "labels", *self.labels, "text", "error"])
+
+    def write(self, record: InputRecord, paragraphs: Sequence[ParagraphTags] | None) -> None:
+        base = [record.source, record.line if record.line is not None else "", "" if record.id is None else record.id]
+        if paragraphs is None:
+            self.writer.writerow([*base, "", "", "", "", *([""] * len(self.labels)), "", record.error])
+        elif not paragraphs:
+            self.writer.writerow([*base, "", "", "", "", *([""] * len(self.labels)), "", ""])
+        for i, p in enumerate(paragraphs or []):
+            scores = [f"{p.scores[lab]:.4f}" for lab in self.labels]
+            self.writer.writerow([*base, i, p.start, p.end, ";".join(p.labels), *scores, p.text, ""])
+        self.out.flush()
+
+
+class TextWriter:
+    """A readable table for people on a terminal."""
+
+    def __init__(self, out: IO[str], labels: Sequence[str]) -> None:
+        self.out = out
+        self.labels = labels
+
+    def write(self, record: InputRecord, paragraphs: Sequence[ParagraphTags] | None) -> None:
+        where = record.source + (f":{record.line}" if record.line is not None else "")
+        head = where if record.id is None else f"{where} [{record.id}]"
+        if paragraphs is None:
+            self.out.write(f"== {head}\nERROR: {record.error}\n\n")
+            self.out.flush()
+            return
+        themes = themes_of(paragraphs, self.labels)
+        self.out.write(f"== {head}  themes: {', '.join(themes) or '(none)'}\n")
+        for i, p in enumerate(paragraphs, 1):
+            snippet = p.text.replace("\n", " ")
+            if len(snippet) > 60:
+                snippet = snippet[:59] + "…"
+            top = " ".join(f"{lab[:4]}={p.scores[lab]:.2f}" for lab in self.labels)
+            self.out.write(f"{i:>3}. [{', '.join(p.labels) or '-'}] {top}\n     {snippet}\n")
+        self.out.write("\n")
+        self.out.flush()
+
+
+def make_writer(fmt: str, out: IO[str], labels: Sequence[str]) -> JsonlWriter | CsvWriter | TextWriter:
+    writers = {"jsonl": JsonlWriter, "csv": CsvWriter, "text": TextWriter}
+    if fmt not in writers:
+        raise ValueError(f"unknown output format {fmt!r}; expected one of {sorted(writers)}")
+    return writers[fmt](out, labels)
