@@ -304,13 +304,20 @@ class JapaneseAnalyzer(BaseEstimator):
                 tokens.append("".join(run))
             run.clear()
 
+        at = 0  # where the previous word ended: a gap is whitespace, which ends a compound
         for fields in _mecab(self.user_dic).parse_lines(text):
+            surface = fields[0]
+            start = text.find(surface, at)
+            if start != at:
+                close_run()
+            if start >= 0:
+                at = start + len(surface)
             if len(fields) < 5:
                 close_run()
                 continue
             pos = fields[4]
             if self.compounds and pos.startswith(_COMPOUND_POS) and not pos.startswith("名詞-数詞"):
-                run.append(fields[0])
+                run.append(surface)
             else:
                 close_run()
             if not pos.startswith(keep):

@@ -7,10 +7,12 @@ shows the traceback.  ``-`` or no file means standard input.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import os
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -32,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--text-field", default="text", help="JSON field holding the text (default: text)")
     t.add_argument("--id-field", default="id", help="JSON field holding the record id (default: id)")
     t.add_argument("--model", default=None, help="model file (default: the bundled model)")
-    t.add_argument("--jobs", type=int, default=1, help="worker processes (default: 1)")
+    t.add_argument("--jobs", type=int, default=1, help="worker processes, with joblib/loky (default: 1)")
     t.add_argument("--batch-size", type=int, default=256)
     t.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://HOST:8786")
     t.add_argument("--state", default=None, help="feed polling state file (ETags and entry ids seen)")
@@ -77,57 +79,75 @@ def _parser() -> argparse.ArgumentParser:
 
 # -- tag ------------------------------------------------------------------
 def _open_output(path: str) -> IO[str]:
+    # A lone surrogate (from a JSON escape) is written as \udXXX instead of
+    # stopping the run; in JSON Lines output that is the same JSON escape.
     if path == "-":
+        if hasattr(sys.stdout, "reconfigure"):
+            sys.stdout.reconfigure(errors="backslashreplace")
         return sys.stdout
-    return open(path, "w", encoding="utf-8", newline="")
+    return open(path, "w", encoding="utf-8", newline="", errors="backslashreplace")
 
 
-def _records(args: argparse.Namespace) -> Iterator[Any]:
+def _where(record: Any) -> str:
+    return record.source + (f":{record.line}" if record.line is not None else "")
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    from .io import make_writer, tag_records
     from .io.sources import iter_inputs
+    from .io.state import PollState
+    from .loading import load
 
-    yield from iter_inputs(
+    if args.jobs < 1:
+        raise ValueError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.batch_size < 1:
+        raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
+    if args.scheduler and args.jobs != 1:
+        raise ValueError("--jobs and --scheduler do not mix: the Dask workers do the work; drop --jobs")
+    tagger = load(args.model)
+    state = PollState.load(args.state) if args.state else None
+    records = iter_inputs(
         args.inputs,
         input_format=args.input_format,
         text_field=args.text_field,
         id_field=args.id_field,
         timeout=args.timeout,
-        state_path=args.state,
+        state=state,
     )
-
-
-def cmd_tag(args: argparse.Namespace) -> int:
-    from .errors import InputError
-    from .io import make_writer, tag_records
-    from .loading import load
-
-    if args.jobs < 1:
-        raise ValueError(f"--jobs must be at least 1, got {args.jobs}")
-    tagger = load(args.model)
-    out = _open_output(args.output)
-    writer = make_writer(args.format, out, tagger.labels)
-    show = not args.quiet and sys.stderr.isatty()
-    failed = 0
-    records = _records(args)
     if args.scheduler:
         from .dask import tag_records_on_cluster
 
         stream = tag_records_on_cluster(tagger, records, scheduler=args.scheduler, batch_size=args.batch_size)
     else:
         stream = tag_records(tagger, records, batch_size=args.batch_size, n_jobs=args.jobs)
-    if show:
-        from tqdm.auto import tqdm
+    bar = None
+    if not args.quiet and sys.stderr.isatty():
+        from tqdm import tqdm
 
-        stream = tqdm(stream, unit=" records", file=sys.stderr)
+        bar = tqdm(unit=" records", file=sys.stderr, dynamic_ncols=True)
+    say = bar.write if bar is not None else functools.partial(print, file=sys.stderr)
+    failed = 0
+    out = _open_output(args.output)
     try:
+        writer = make_writer(args.format, out, tagger.labels)
         for record, paragraphs in stream:
             if paragraphs is None:
                 failed += 1
-                where = record.source + (f":{record.line}" if record.line is not None else "")
-                print(f"clustertags: {where}: {record.error}", file=sys.stderr)
                 if args.strict:
-                    raise InputError(f"{where}: {record.error} (stopped by --strict)")
+                    say(f"clustertags: {_where(record)}: {record.error} (stopped by --strict)")
+                    return 1
+                say(f"clustertags: {_where(record)}: {record.error}")
             writer.write(record, paragraphs)
+            if state is not None:
+                state.written(record)
+            if bar is not None:
+                bar.update()
     finally:
+        stream.close()  # stops the reader thread and cancels work in flight
+        if bar is not None:
+            bar.close()
+        if state is not None:
+            state.save()
         if out is not sys.stdout:
             out.close()
     return 1 if failed else 0
@@ -215,6 +235,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("clustertags: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        # The reader of the output went away (`| head`): not an error.  Point
+        # stdout at /dev/null so Python's final flush does not complain.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return 0
     except (ValueError, TypeError, OSError, ImportError, LookupError) as exc:
         if args.verbose:

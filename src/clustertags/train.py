@@ -103,10 +103,27 @@ def _progress(iterable: Any, total: int, desc: str, show: bool | None) -> Any:
     return tqdm(iterable, total=total, desc=desc, file=sys.stderr)
 
 
-def _fit_fold(pipe: Pipeline, texts: list[str], y: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    fold_texts = [texts[i] for i in train_idx]
-    pipe.fit(fold_texts, y[train_idx])
-    return test_idx, pipe.predict_proba([texts[i] for i in test_idx])
+def _fit_fold(clf: Any, x: Any, y: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    clf.fit(x[train_idx], y[train_idx])
+    return test_idx, clf.predict_proba(x[test_idx])
+
+
+def _assemble(blocks: list[Any], train_idx: np.ndarray | None = None, min_dfs: list[int] | None = None) -> Any:
+    """L2-normalised, horizontally stacked feature blocks.
+
+    With ``train_idx``, each block first drops the columns that fewer than
+    its ``min_df`` of those rows contain.
+    """
+    from scipy import sparse
+    from sklearn.preprocessing import normalize
+
+    parts = []
+    for k, block in enumerate(blocks):
+        if train_idx is not None and min_dfs is not None:
+            df = np.diff((block[train_idx] != 0).tocsc().indptr)
+            block = block @ sparse.diags((df >= min_dfs[k]).astype(block.dtype))
+        parts.append(normalize(block.tocsr()))
+    return sparse.hstack(parts, format="csr")
 
 
 def _weighted_f1(y: np.ndarray, pred: np.ndarray, w: np.ndarray) -> float:
@@ -219,15 +236,27 @@ def train(
         strat = y
     pipe = build_pipeline(multilabel=data.multilabel, seed=seed, **params)
 
-    # Out-of-fold scores for thresholds and honest metrics.
+    # The text is analysed once.  Each feature block is fitted on all training
+    # texts (no labels involved); each fold then keeps only the columns its
+    # own training rows support (as min_df would) and L2-normalises the rows
+    # again, which is what a vectoriser fitted on the fold would give, up to
+    # the IDF.  So out-of-fold scores, which choose the
+    # thresholds, see unseen words the way new text will: not at all.
+    features = pipe.named_steps["features"]
+    blocks, min_dfs = [], []
+    for _, vec in features.transformer_list:
+        blocks.append(vec.fit_transform(texts).tocsc())
+        min_dfs.append(vec.min_df if isinstance(vec.min_df, int) else 1)
+    x = _assemble(blocks)
     counts_per_stratum = np.bincount(strat)
     if counts_per_stratum[counts_per_stratum > 0].min() >= cv:
         splitter: Any = StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed)
     else:
         splitter = KFold(n_splits=cv, shuffle=True, random_state=seed)
     folds = list(splitter.split(texts, strat))
+    clf = pipe.named_steps["clf"]
     jobs = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-        delayed(_fit_fold)(clone(pipe), texts, y, tr, te) for tr, te in folds
+        delayed(_fit_fold)(clone(clf), _assemble(blocks, tr, min_dfs), y, tr, te) for tr, te in folds
     )
     n_out = len(label_set)
     oof = np.zeros((len(texts), n_out))
@@ -254,7 +283,7 @@ def train(
         cv_metrics = _metrics(yb, pred, label_set)
         cv_metrics["accuracy"] = round(float((pred_idx == y).mean()), 4)
 
-    pipe.fit(texts, y)
+    clf.fit(x, y)
     seconds = time.perf_counter() - started
     used = {k: (list(v) if isinstance(v, tuple) else v) for k, v in {**DEFAULT_PARAMS, **params, "none_prior": none_prior}.items()}
     card = {

@@ -7,6 +7,7 @@ the output keeps one record per input record.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import json
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-__all__ = ["InputRecord", "read_jsonl", "read_text", "maybe_gunzip"]
+__all__ = ["InputRecord", "read_jsonl", "read_text", "maybe_gunzip", "codecs_for", "decode_declared"]
 
 
 @dataclass
@@ -44,6 +45,67 @@ def maybe_gunzip(stream: IO[bytes]) -> IO[bytes]:
     return buffered
 
 
+# Labels browsers accept that Python's codec registry does not know.
+_LABELS = {
+    "x-sjis": "shift_jis",
+    "windows-31j": "shift_jis",
+    "csshiftjis": "shift_jis",
+    "ms_kanji": "shift_jis",
+    "x-euc-jp": "euc_jp",
+    "cseucpkdfmtjapanese": "euc_jp",
+    "csiso2022jp": "iso2022_jp",
+}
+
+# Pages and feeds labelled Shift_JIS are nearly always Windows code page 932
+# (with ①, ㈱, ～ and NEC/IBM kanji that strict Shift_JIS rejects); EUC-JP ones
+# may use the JIS X 0213 additions.  Each label maps to the codecs to try.
+_JAPANESE = {
+    "shift_jis": ("cp932", "shift_jis_2004"),
+    "cp932": ("cp932", "shift_jis_2004"),
+    "shift_jis_2004": ("shift_jis_2004", "cp932"),
+    "shift_jisx0213": ("shift_jis_2004", "cp932"),
+    "euc_jp": ("euc_jp", "euc_jis_2004"),
+    "euc_jis_2004": ("euc_jis_2004", "euc_jp"),
+    "euc_jisx0213": ("euc_jis_2004", "euc_jp"),
+    "iso2022_jp": ("iso2022_jp_ext", "iso2022_jp_2004"),
+}
+
+
+def codecs_for(label: str) -> tuple[str, ...]:
+    """Python codecs that read text declared as ``label``, best first.
+
+    Raises
+    ------
+    LookupError
+        When ``label`` names no known character encoding.
+    """
+    clean = label.strip().strip("\"'").lower()
+    name = codecs.lookup(_LABELS.get(clean, clean)).name.replace("-", "_")
+    return _JAPANESE.get(name, (name,))
+
+
+def decode_declared(data: bytes, label: str) -> str:
+    """Decode ``data`` with the encoding it declares, the way browsers read it.
+
+    Raises
+    ------
+    UnicodeDecodeError
+        From the first codec tried, when no codec for ``label`` reads ``data``.
+    LookupError
+        When ``label`` names no known character encoding.
+    """
+    best, *others = codecs_for(label)
+    try:
+        return data.decode(best)
+    except UnicodeDecodeError:
+        for codec in others:
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                continue
+        raise
+
+
 def read_jsonl(
     stream: IO[bytes], *, source: str, text_field: str = "text", id_field: str = "id"
 ) -> Iterator[InputRecord]:
@@ -57,9 +119,10 @@ def read_jsonl(
             yield InputRecord(source, line_no, error=f"line is not valid UTF-8 ({exc.reason} at byte {exc.start})")
             continue
         try:
-            obj = json.loads(line)
+            obj = json.loads(line.rstrip("\r\n"))
         except json.JSONDecodeError as exc:
-            yield InputRecord(source, line_no, error=f"not valid JSON ({exc.msg} at column {exc.colno})")
+            reason = exc.msg.removesuffix(" at")  # "Invalid control character at"
+            yield InputRecord(source, line_no, error=f"not valid JSON ({reason} at column {exc.colno})")
             continue
         if not isinstance(obj, dict):
             yield InputRecord(source, line_no, error=f"expected a JSON object, got {type(obj).__name__}")
@@ -75,11 +138,11 @@ def read_jsonl(
 
 
 def read_text(stream: IO[bytes], *, source: str) -> Iterator[InputRecord]:
-    """One record holding the whole (UTF-8) text of ``stream``."""
+    """One record holding the whole (UTF-8) text of ``stream``: one document, split into paragraphs when tagged."""
     data = maybe_gunzip(stream).read()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         yield InputRecord(source, None, fields={"source": source}, error=f"not valid UTF-8 ({exc.reason} at byte {exc.start})")
         return
-    yield InputRecord(source, None, fields={"source": source}, text=text)
+    yield InputRecord(source, None, fields={"source": source, "text": text}, text=text)

@@ -12,13 +12,23 @@ from .readers import InputRecord
 if TYPE_CHECKING:
     from ..tagger import ParagraphTags
 
-__all__ = ["JsonlWriter", "CsvWriter", "TextWriter", "make_writer", "themes_of"]
+__all__ = ["JsonlWriter", "CsvWriter", "TextWriter", "make_writer", "themes_of", "output_object"]
 
 
 def themes_of(paragraphs: Sequence[ParagraphTags], labels: Sequence[str]) -> list[str]:
     """The union of the paragraphs' labels, in model label order."""
     found = {lab for p in paragraphs for lab in p.labels}
     return [lab for lab in labels if lab in found]
+
+
+def output_object(record: InputRecord, paragraphs: Sequence[ParagraphTags] | None, labels: Sequence[str]) -> dict[str, Any]:
+    """The JSON output of one record: its fields plus ``themes`` and ``paragraphs``, or its error."""
+    if paragraphs is None:
+        return record.error_object()
+    obj = dict(record.fields)
+    obj["themes"] = themes_of(paragraphs, labels)
+    obj["paragraphs"] = [p.to_dict() for p in paragraphs]
+    return obj
 
 
 class JsonlWriter:
@@ -29,13 +39,13 @@ class JsonlWriter:
         self.labels = labels
 
     def write(self, record: InputRecord, paragraphs: Sequence[ParagraphTags] | None) -> None:
-        if paragraphs is None:
-            obj: dict[str, Any] = record.error_object()
-        else:
-            obj = dict(record.fields)
-            obj["themes"] = themes_of(paragraphs, self.labels)
-            obj["paragraphs"] = [p.to_dict() for p in paragraphs]
-        self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        obj = output_object(record, paragraphs, self.labels)
+        line = json.dumps(obj, ensure_ascii=False)
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate from a JSON escape: keep it escaped
+            line = json.dumps(obj)
+        self.out.write(line + "\n")
         self.out.flush()
 
 
