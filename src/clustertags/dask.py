@@ -27,7 +27,7 @@ import importlib
 import math
 import os
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .io.readers import InputRecord
@@ -206,7 +206,7 @@ def tag_dataframe(
 def _tag_file(paths: Iterable[str], tagger: Tagger, options: dict[str, Any], batch_size: int) -> list[dict[str, Any]]:
     from .io.sources import iter_inputs
 
-    out = []
+    out: list[dict[str, Any]] = []
     for path in paths:
         records = iter_inputs([path], **options)
         out.extend(output_object(r, paragraphs, tagger.labels) for r, paragraphs in _tag(tagger, records, batch_size))
@@ -256,7 +256,7 @@ def tag_records_on_cluster(
     scheduler: str | distributed.Client,
     batch_size: int = 256,
     window: int | None = None,
-) -> Iterator[tuple[InputRecord, list[ParagraphTags] | None]]:
+) -> Generator[tuple[InputRecord, list[ParagraphTags] | None], None, None]:
     """Like :func:`clustertags.io.tag_records`, with the tagging done by a Dask cluster.
 
     ``records`` are read here and sent in batches; ``(record, paragraphs)``

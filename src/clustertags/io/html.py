@@ -1,7 +1,10 @@
 """HTML in, paragraphs out: whole pages (main text only) and feed-entry fragments.
 
-Pages go through trafilatura, a maintained main-text extractor, so menus,
-footers and sidebars stay out of the text that gets tagged.  Fragments (the
+Pages go through trafilatura, a maintained main-text extractor, in its
+precision mode, so menus, footers and sidebars stay out of the text that gets
+tagged (on short pages its default mode falls back to the whole body).
+Paragraphs, list items and quotes are kept; headings are not paragraphs and
+the title goes to its own field.  Fragments (the
 HTML inside a feed entry) are already the article, so they are only cut into
 paragraphs at block elements.  Either way the record's text is the paragraphs
 joined by blank lines, which :func:`clustertags.split_paragraphs` reads back
@@ -172,17 +175,19 @@ def _main_text(page: str, url: str | None) -> tuple[str | None, list[str]]:
         include_tables=False,
         include_images=False,
     )
-    if doc is None or doc.body is None:
-        return (getattr(doc, "title", None), [])
+    body = getattr(doc, "body", None)
+    title = getattr(doc, "title", None)
+    if body is None:
+        return title, []
     paragraphs = []
-    for element in doc.body.iter("p", "item", "quote", "code"):
+    for element in body.iter("p", "item", "quote", "code"):
         # A quote or list item holding paragraphs is read through them.
         if element.tag in ("quote", "item") and element.find(".//p") is not None:
             continue
         text = _element_text(element)
         if text:
             paragraphs.append(text)
-    return doc.title, paragraphs
+    return title, paragraphs
 
 
 def read_html_bytes(data: bytes, source: str, *, charset: str | None = None) -> Iterator[InputRecord]:

@@ -38,7 +38,7 @@ class InputRecord:
 
 def maybe_gunzip(stream: IO[bytes]) -> IO[bytes]:
     """Wrap a binary stream in a gzip reader when it starts with the gzip magic."""
-    buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type]
+    buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type, type-var]
     head = buffered.peek(2)[:2]  # type: ignore[attr-defined]
     if head == b"\x1f\x8b":
         return gzip.GzipFile(fileobj=buffered)  # type: ignore[return-value]

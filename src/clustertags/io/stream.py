@@ -24,7 +24,7 @@ import logging
 import queue
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..parallel import _tag_batch, shipped
@@ -221,29 +221,6 @@ class _Now:
         return False
 
 
-def tag_records(
-    tagger: Tagger,
-    records: Iterable[InputRecord],
-    *,
-    batch_size: int = 256,
-    n_jobs: int = 1,
-) -> Iterator[Tagged]:
-    """Yield ``(record, paragraphs)`` in input order; ``paragraphs`` is None for error records.
-
-    With ``n_jobs > 1`` batches are tagged by that many loky worker
-    processes, each of which loads the model once, and at most
-    ``2 * n_jobs`` batches are in flight.
-    """
-    if n_jobs < 1:
-        raise ValueError(f"n_jobs must be at least 1, got {n_jobs}")
-    batches = read_ahead(records, batch_size)
-    if n_jobs == 1:
-        yield from ordered_results(tagger, batches, functools.partial(_Now, tagger.tag_many), window=0)
-        return
-    with shipped(tagger) as path, _Pool(n_jobs) as pool:
-        yield from ordered_results(tagger, batches, functools.partial(pool.submit, _tag_batch, path), window=2 * n_jobs)
-
-
 # Each worker is one of n_jobs processes: native thread pools inside it would
 # only oversubscribe the cores (joblib limits its loky workers the same way).
 _ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -278,3 +255,26 @@ class _Pool:
     def __exit__(self, *exc: object) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True, kill_workers=exc[0] is not None)
+
+
+def tag_records(
+    tagger: Tagger,
+    records: Iterable[InputRecord],
+    *,
+    batch_size: int = 256,
+    n_jobs: int = 1,
+) -> Generator[Tagged, None, None]:
+    """Yield ``(record, paragraphs)`` in input order; ``paragraphs`` is None for error records.
+
+    With ``n_jobs > 1`` batches are tagged by that many loky worker
+    processes, each of which loads the model once, and at most
+    ``2 * n_jobs`` batches are in flight.
+    """
+    if n_jobs < 1:
+        raise ValueError(f"n_jobs must be at least 1, got {n_jobs}")
+    batches = read_ahead(records, batch_size)
+    if n_jobs == 1:
+        yield from ordered_results(tagger, batches, functools.partial(_Now, tagger.tag_many), window=0)
+        return
+    with shipped(tagger) as path, _Pool(n_jobs) as pool:
+        yield from ordered_results(tagger, batches, functools.partial(pool.submit, _tag_batch, path), window=2 * n_jobs)

@@ -97,7 +97,7 @@ class TextWriter:
 
 
 def make_writer(fmt: str, out: IO[str], labels: Sequence[str]) -> JsonlWriter | CsvWriter | TextWriter:
-    writers = {"jsonl": JsonlWriter, "csv": CsvWriter, "text": TextWriter}
+    writers: dict[str, type[JsonlWriter | CsvWriter | TextWriter]] = {"jsonl": JsonlWriter, "csv": CsvWriter, "text": TextWriter}
     if fmt not in writers:
         raise ValueError(f"unknown output format {fmt!r}; expected one of {sorted(writers)}")
     return writers[fmt](out, labels)
