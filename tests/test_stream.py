@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import select
 import subprocess
 import sys
@@ -15,8 +17,9 @@ import pytest
 
 from clustertags.cli import main
 from clustertags.io import InputRecord, tag_records
-from clustertags.io.stream import read_ahead
+from clustertags.io.stream import _Pool, ordered_results, read_ahead
 from clustertags.io.writers import output_object
+from clustertags.parallel import _tag_batch, shipped
 from clustertags.tagger import Tagger
 
 EVENTS = [
@@ -135,7 +138,7 @@ def test_ten_thousand_lines_with_faults(faulty_stream, serial_output, tagger: Ta
     assert status == 1
     assert len(lines) == N_LINES
     one_by_one: dict[str, list] = {}  # tagging each distinct text alone, once
-    for i, (kind, line) in enumerate(zip(kinds, lines), 1):
+    for i, (kind, line) in enumerate(zip(kinds, lines, strict=True), 1):
         got = json.loads(line)
         if kind in ERRORS:
             assert set(got) == {"error"}, (i, kind)
@@ -269,6 +272,26 @@ def test_a_failing_batch_is_retried_record_by_record(tagger: Tagger) -> None:
     assert [r.line for r, _ in out] == [1, 2, 3]
     assert out[0][1] == tagger.tag(texts[0]) and out[2][1] == tagger.tag(texts[2])
     assert out[1][1] is None and out[1][0].error == "tagging failed: MemoryError: simulated"
+
+
+def _tag_or_die(path: str, texts: list[str]) -> list:
+    if "停電" in texts:
+        os._exit(1)  # a worker process dying, as on a segfault or the OOM killer
+    return _tag_batch(path, texts)
+
+
+@pytest.mark.slow
+def test_a_dead_worker_costs_only_its_batch(tagger: Tagger) -> None:
+    texts = [clean_text(i) for i in range(6)]
+    texts[3] = "停電"
+    records = [InputRecord("mem", i, text=t, fields={"text": t}) for i, t in enumerate(texts, 1)]
+    with shipped(tagger) as path, _Pool(2) as pool:
+        submit = functools.partial(pool.submit, _tag_or_die, path)
+        out = list(ordered_results(tagger, iter([records[0:2], records[2:4], records[4:6]]), submit, window=0))
+    assert [r.line for r, _ in out] == [1, 2, 3, 4, 5, 6]
+    assert [p is None for _, p in out] == [False, False, True, True, False, False]
+    assert out[2][0].error.startswith("a worker died while tagging this record's batch")
+    assert out[5][1] == tagger.tag(texts[5])  # a new pool took over
 
 
 def test_tagger_pipe_with_two_jobs_keeps_order(tagger: Tagger) -> None:
