@@ -226,6 +226,10 @@ class _Now:
 _ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
+def _warm_up() -> None:
+    import clustertags.train  # noqa: F401  (scikit-learn and the analyzer, as a model needs them)
+
+
 class _Pool:
     """loky worker processes for one stream; a pool broken by a dead worker is replaced.
 
@@ -238,18 +242,24 @@ class _Pool:
         self._executor: Any = None
 
     def __enter__(self) -> _Pool:
+        self._start()
         return self
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> FutureLike:
+    def _start(self) -> None:
         from joblib.externals.loky import ProcessPoolExecutor
 
-        if self._executor is None:
-            self._executor = ProcessPoolExecutor(max_workers=self.n_jobs, env=_ONE_THREAD)
+        self._executor = ProcessPoolExecutor(max_workers=self.n_jobs, env=_ONE_THREAD)
+        # Workers take seconds to start and import scikit-learn: begin now,
+        # while this process is still writing the model file for them.
+        for _ in range(self.n_jobs):
+            self._executor.submit(_warm_up)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> FutureLike:
         try:
             return self._executor.submit(fn, *args)
         except concurrent.futures.BrokenExecutor:
             self._executor.shutdown(wait=False)
-            self._executor = ProcessPoolExecutor(max_workers=self.n_jobs, env=_ONE_THREAD)
+            self._start()
             return self._executor.submit(fn, *args)
 
     def __exit__(self, *exc: object) -> None:
@@ -276,5 +286,5 @@ def tag_records(
     if n_jobs == 1:
         yield from ordered_results(tagger, batches, functools.partial(_Now, tagger.tag_many), window=0)
         return
-    with shipped(tagger) as path, _Pool(n_jobs) as pool:
+    with _Pool(n_jobs) as pool, shipped(tagger) as path:
         yield from ordered_results(tagger, batches, functools.partial(pool.submit, _tag_batch, path), window=2 * n_jobs)
