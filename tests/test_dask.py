@@ -67,7 +67,7 @@ def test_tokens_are_right_in_worker_threads(client) -> None:
 
 def test_bag_of_dicts_keeps_fields_and_reports_bad_items(client, tagger: Tagger) -> None:
     items = [{"id": "a", "text": texts(1)[0], "媒体": "業界紙"}, {"id": "b"}, {"id": "c", "text": None}, "ただの文字列。", 42]
-    got = ctd.tag_bag(db.from_sequence(items, npartitions=2), model=tagger, client=client).compute()
+    got = ctd.tag_bag(db.from_sequence(items, npartitions=2), model=tagger).compute()
     assert got[0]["媒体"] == "業界紙" and got[0]["themes"] == [
         lab for lab in tagger.labels if any(lab in p.labels for p in tagger.tag(texts(1)[0]))
     ]
@@ -90,12 +90,11 @@ class CountingTagger(Tagger):
             fh.write(f"{os.getpid()}\n")
 
 
-@pytest.mark.parametrize("with_client", [False, True], ids=["graph-key", "scatter"])
-def test_model_reaches_each_worker_once(client, tagger: Tagger, tmp_path: Path, with_client: bool) -> None:
+def test_bag_model_reaches_each_worker_once(client, tagger: Tagger, tmp_path: Path) -> None:
     count_file = tmp_path / "unpickled.txt"
     counting = CountingTagger(tagger.model, str(count_file))
     bag = db.from_sequence(texts(160), npartitions=16)
-    results = ctd.tag_bag(bag, model=counting, batch_size=5, client=client if with_client else None).compute()
+    results = ctd.tag_bag(bag, model=counting, batch_size=5).compute()
     assert len(results) == 160
     pids = count_file.read_text().split()
     assert len(set(pids)) == len(pids)  # never twice in one process: not once per task (16 tasks)
@@ -113,7 +112,10 @@ def test_cluster_stream_gives_one_result_per_record_in_order(client, tagger: Tag
     assert [r.line for r, _ in got] == list(range(1, 301))
     assert got[7][1] is None
     assert [p for _, p in got] == [None if i == 7 else tagger.tag(t) for i, t in enumerate(items)]
-    assert len(count_file.read_text().split()) == 2  # broadcast: once to each of the two workers
+    # Uploaded once to each of the two workers, loaded once by each: not once per batch (30 batches).
+    workers = {str(pid) for pid in client.run(os.getpid).values()}
+    assert sorted(count_file.read_text().split()) == sorted(workers)
+    assert not any(name.startswith("clustertags-") for d in client.run(lambda dask_worker: os.listdir(dask_worker.local_directory)).values() for name in d)
 
 
 def test_dataframe_columns(client, tagger: Tagger) -> None:
@@ -141,15 +143,31 @@ def test_dataframe_refuses_pandas_and_clashing_columns(tagger: Tagger) -> None:
         ctd.tag_dataframe(dd.from_pandas(frame, npartitions=1), text_column="本文", model=tagger)
 
 
-def test_files_are_tagged_on_the_workers(client, tagger: Tagger, tmp_path: Path) -> None:
+def test_archive_is_tagged_on_the_workers(client, tagger: Tagger, tmp_path: Path) -> None:
     lines = [json.dumps({"id": i, "text": t}, ensure_ascii=False) for i, t in enumerate(texts(50))]
     (tmp_path / "a.jsonl").write_text("\n".join(lines[:30]) + "\n", encoding="utf-8")
     (tmp_path / "b.jsonl.gz").write_bytes(gzip.compress(("\n".join(lines[30:]) + "\n{broken\n").encode()))
     paths = [str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl.gz"), str(tmp_path / "missing.jsonl")]
-    got = ctd.tag_files(paths, model=tagger, client=client).compute()
-    expected = [output_object(r, p, tagger.labels) for r, p in tag_records(tagger, iter_inputs(paths))]
-    assert got == expected and len(got) == 52
-    assert got[-1]["error"]["message"] == "cannot open: No such file or directory"
+    out = tmp_path / "tagged"
+    out.mkdir()
+    summaries = ctd.tag_files(paths, out, model=tagger, client=client)
+    assert [(s["output"], s["records"], s["errors"]) for s in summaries] == [
+        (str(out / "a.tagged.jsonl"), 30, 0),
+        (str(out / "b.tagged.jsonl"), 21, 1),
+        (str(out / "missing.tagged.jsonl"), 1, 1),
+    ]
+    for path, summary in zip(paths, summaries, strict=True):
+        expected = [output_object(r, p, tagger.labels) for r, p in tag_records(tagger, iter_inputs([path]))]
+        written = [json.loads(line) for line in Path(summary["output"]).read_text(encoding="utf-8").splitlines()]
+        assert written == expected
+    assert sorted(p.name for p in out.iterdir()) == ["a.tagged.jsonl", "b.tagged.jsonl", "missing.tagged.jsonl"]
+
+
+def test_archive_refuses_clashing_outputs_and_missing_cluster(tagger: Tagger, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="several inputs would be written to"):
+        ctd.tag_files(["x/news.jsonl", "y/news.jsonl.gz"], tmp_path, model=tagger)
+    with pytest.raises(TypeError, match="wrap it in a list"):
+        ctd.tag_files("news.jsonl", tmp_path, model=tagger)
 
 
 def test_cli_scheduler_matches_one_process(client, tagger: Tagger, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

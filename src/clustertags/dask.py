@@ -1,15 +1,19 @@
-"""Tagging on Dask: bags and dataframes of texts, files, and the CLI's ``--scheduler``.
+"""Tagging on Dask: bags and dataframes of texts, archives of files, and the CLI's ``--scheduler``.
 
 Dask is optional and imported only when these functions run
 (``pip install "clustertags[dask]"``).
 
-Each worker gets the model once, not once per task: the functions that build
-a Dask collection put the :class:`~clustertags.Tagger` in the graph as one
-key (or, given a ``client``, broadcast it to every worker up front), and
-every task refers to that key; :func:`tag_records_on_cluster` broadcasts it
-with ``Client.scatter``.  Workers may run several threads: the analyzer
-keeps one MeCab tagger per thread, since a shared one returns wrong
-features under concurrent calls.
+Each worker gets the model once, never once per task.  Lazy collections
+(:func:`tag_bag`, :func:`tag_dataframe`) hold the :class:`~clustertags.Tagger`
+as one key of their graph that every task depends on, so a worker fetches it
+the first time it needs it and keeps it for the rest of the computation.
+Work sent to a running cluster (:func:`tag_files`,
+:func:`tag_records_on_cluster`) uploads the model file to every worker once,
+with distributed's ``UploadFile`` plugin (which also reaches workers that
+join later); each worker process loads it on its first task and keeps it.
+
+Workers may run several threads: the analyzer keeps one MeCab tagger per
+thread, since one shared by threads returns wrong features.
 
 Examples
 --------
@@ -22,18 +26,23 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
+import json
 import math
 import os
+import tempfile
+import threading
 import uuid
 from collections.abc import Generator, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .io.readers import InputRecord
 from .io.stream import _Now, ordered_results, read_ahead
 from .io.writers import output_object
-from .parallel import batched
+from .parallel import _worker_tagger, batched, shipped
 
 if TYPE_CHECKING:
     import dask.bag
@@ -49,6 +58,7 @@ __all__ = ["tag_bag", "tag_dataframe", "tag_files", "tag_records_on_cluster"]
 _WORKER_WAIT = 30
 
 _HINT = 'clustertags.dask needs Dask and distributed: pip install "clustertags[dask]"'
+
 
 def _require(module: str) -> Any:
     try:
@@ -68,17 +78,72 @@ def _tagger(model: Any) -> Tagger:
     raise TypeError(f"model must be a Tagger, a model file path or None (the bundled model), not {type(model).__name__}")
 
 
-def _shipped(tagger: Tagger, client: distributed.Client | None) -> Any:
-    """One reference to the tagger for every task: a graph key, or futures already on each worker."""
-    if client is not None:
-        return client.scatter(tagger, broadcast=True, hash=False)
+def _check_batch_size(batch_size: int) -> None:
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+
+
+def _tag(tagger: Tagger, records: Iterable[InputRecord], batch_size: int) -> Iterator[tuple[InputRecord, list[ParagraphTags] | None]]:
+    """Tag records here, in order, batch by batch (no read-ahead thread: a worker's input is at hand)."""
+    return ordered_results(tagger, batched(records, batch_size), functools.partial(_Now, tagger.tag_many), window=0)  # type: ignore[arg-type]
+
+
+# -- shipping the model ---------------------------------------------------
+def _graph_key(tagger: Tagger) -> Any:
+    """The tagger as one key of a task graph, which every task refers to."""
     dask = _require("dask")
     return dask.delayed(tagger, name=f"clustertags-tagger-{uuid.uuid4().hex}", traverse=False)
 
 
-def _tag(tagger: Tagger, records: Iterable[InputRecord], batch_size: int) -> Iterator[tuple[InputRecord, list[ParagraphTags] | None]]:
-    """Tag records in this worker, in order, batch by batch (no read-ahead thread)."""
-    return ordered_results(tagger, batched(records, batch_size), functools.partial(_Now, tagger.tag_many), window=0)  # type: ignore[arg-type]
+@contextlib.contextmanager
+def _uploaded(client: distributed.Client, tagger: Tagger) -> Iterator[str]:
+    """Upload the tagger to every worker of ``client`` once; yield its file name there."""
+    plugin_module = _require("distributed.diagnostics.plugin")
+    with shipped(tagger) as path:
+        filename = f"clustertags-{uuid.uuid4().hex}.joblib"
+        plugin = plugin_module.UploadFile(path, load=False)
+        plugin.filename = filename
+        name = filename.removesuffix(".joblib")
+        client.register_plugin(plugin, name=name)
+    try:
+        yield filename
+    finally:
+        with contextlib.suppress(Exception):  # a cluster gone away needs no cleaning
+            client.unregister_worker_plugin(name)
+            client.run(_forget_upload, filename)
+
+
+_LOADING = threading.Lock()
+
+
+def _uploaded_tagger(filename: str) -> Tagger:
+    from distributed import get_worker
+
+    # A worker's threads start together: without the lock each would load its own copy.
+    with _LOADING:
+        return _worker_tagger(os.path.join(get_worker().local_directory, filename))
+
+
+def _forget_upload(filename: str, dask_worker: Any = None) -> None:
+    _worker_tagger.cache_clear()
+    with contextlib.suppress(OSError):
+        os.unlink(os.path.join(dask_worker.local_directory, filename))
+
+
+def _tag_uploaded(filename: str, texts: list[str]) -> list[list[ParagraphTags]]:
+    return _uploaded_tagger(filename).tag_many(texts)
+
+
+def _client(client: distributed.Client | None, what: str) -> distributed.Client:
+    distributed = _require("distributed")
+    if client is not None:
+        return client
+    try:
+        return distributed.get_client()
+    except ValueError:
+        raise ValueError(
+            f"{what} needs a Dask cluster: pass client=distributed.Client('tcp://HOST:8786') or create a Client first"
+        ) from None
 
 
 # -- bags -----------------------------------------------------------------
@@ -107,7 +172,6 @@ def tag_bag(
     text_field: str = "text",
     id_field: str = "id",
     batch_size: int = 256,
-    client: distributed.Client | None = None,
 ) -> dask.bag.Bag:
     """A bag of result dicts, one per item of ``bag``, in the same order.
 
@@ -121,14 +185,10 @@ def tag_bag(
     _require("dask.bag")
     tagger = _tagger(model)
     _check_batch_size(batch_size)
-    return bag.map_partitions(_tag_partition, _shipped(tagger, client), text_field, id_field, batch_size)
+    return bag.map_partitions(_tag_partition, _graph_key(tagger), text_field, id_field, batch_size)
 
 
 # -- dataframes -----------------------------------------------------------
-def _frame_columns(labels: Sequence[str]) -> list[str]:
-    return ["themes", *(f"score_{label}" for label in labels), "tag_error"]
-
-
 def _tag_frame(frame: pd.DataFrame, tagger: Tagger, text_column: str, batch_size: int) -> pd.DataFrame:
     import pandas as pd
 
@@ -151,17 +211,11 @@ def _tag_frame(frame: pd.DataFrame, tagger: Tagger, text_column: str, batch_size
             scores[label].append(max((p.scores[label] for p in paragraphs), default=math.nan) if paragraphs else math.nan)
         errors.append(record.error)
     out = frame.copy()
-    out["themes"] = _object_column(themes, frame.index)
+    out["themes"] = pd.Series(themes, index=frame.index, dtype=object)
     for label in labels:
         out[f"score_{label}"] = scores[label]
-    out["tag_error"] = _object_column(errors, frame.index)
+    out["tag_error"] = pd.Series(errors, index=frame.index, dtype=object)
     return out
-
-
-def _object_column(values: list[Any], index: Any) -> Any:
-    import pandas as pd
-
-    return pd.Series(values, index=index, dtype=object)
 
 
 def tag_dataframe(
@@ -170,14 +224,13 @@ def tag_dataframe(
     text_column: str = "text",
     model: Tagger | str | os.PathLike[str] | None = None,
     batch_size: int = 256,
-    client: distributed.Client | None = None,
 ) -> dask.dataframe.DataFrame:
     """``df`` with columns added: ``themes``, ``score_<label>`` for each label, and ``tag_error``.
 
     ``themes`` lists the themes of any paragraph of the row's text;
     ``score_<label>`` is the highest paragraph score (NaN for a text without
     paragraphs); ``tag_error`` says why a row could not be tagged (its text
-    is not a string) and is None otherwise.
+    is missing or not a string) and is None otherwise.
     """
     dd = _require("dask.dataframe")
     pd = _require("pandas")
@@ -190,7 +243,7 @@ def tag_dataframe(
         raise KeyError(f"column {text_column!r} not found; the columns are {list(df.columns)}: pass text_column=")
     tagger = _tagger(model)
     _check_batch_size(batch_size)
-    added = _frame_columns(tagger.labels)
+    added = ["themes", *(f"score_{label}" for label in tagger.labels), "tag_error"]
     clash = [c for c in added if c in df.columns]
     if clash:
         raise ValueError(f"df already has column(s) {clash}; rename or drop them before tagging")
@@ -199,22 +252,46 @@ def tag_dataframe(
     for label in tagger.labels:
         meta[f"score_{label}"] = pd.Series([], dtype=float)
     meta["tag_error"] = pd.Series([], dtype=object)
-    return df.map_partitions(_tag_frame, _shipped(tagger, client), text_column, batch_size, meta=meta)
+    return df.map_partitions(_tag_frame, _graph_key(tagger), text_column, batch_size, meta=meta)
 
 
-# -- files ----------------------------------------------------------------
-def _tag_file(paths: Iterable[str], tagger: Tagger, options: dict[str, Any], batch_size: int) -> list[dict[str, Any]]:
+# -- archives of files ----------------------------------------------------
+def _output_name(path: str) -> str:
+    name = Path(path.split("?", 1)[0].rstrip("/")).name or "input"
+    name = name.removesuffix(".gz")
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return f"{stem}.tagged.jsonl"
+
+
+def _tag_file(path: str, output: str, filename: str, options: dict[str, Any], batch_size: int) -> dict[str, Any]:
+    """On a worker: tag one input into one JSON Lines file, written atomically; return a summary."""
     from .io.sources import iter_inputs
 
-    out: list[dict[str, Any]] = []
-    for path in paths:
-        records = iter_inputs([path], **options)
-        out.extend(output_object(r, paragraphs, tagger.labels) for r, paragraphs in _tag(tagger, records, batch_size))
-    return out
+    tagger = _uploaded_tagger(filename)
+    summary: dict[str, Any] = {"input": path, "output": output, "records": 0, "errors": 0}
+    target = Path(output)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        summary["error"] = f"cannot write {output}: {exc}"
+        return summary
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as out:
+            for record, paragraphs in _tag(tagger, iter_inputs([path], **options), batch_size):
+                out.write(json.dumps(output_object(record, paragraphs, tagger.labels), ensure_ascii=False) + "\n")
+                summary["records"] += 1
+                summary["errors"] += int(paragraphs is None)
+        os.replace(tmp, target)
+    except OSError as exc:
+        summary["error"] = f"cannot write {output}: {exc}"
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    return summary
 
 
 def tag_files(
     paths: Sequence[str | os.PathLike[str]],
+    output_dir: str | os.PathLike[str],
     *,
     client: distributed.Client | None = None,
     model: Tagger | str | os.PathLike[str] | None = None,
@@ -222,33 +299,38 @@ def tag_files(
     text_field: str = "text",
     id_field: str = "id",
     batch_size: int = 256,
-) -> dask.bag.Bag:
-    """A bag of result dicts for files read and tagged on the workers, one partition per file.
+) -> list[dict[str, Any]]:
+    """Tag an archive on the cluster: each input becomes ``output_dir/NAME.tagged.jsonl``.
 
-    The workers open the files, so ``paths`` must be readable there (a
-    shared file system, or URLs).  Files are read as ``clustertags tag``
-    reads them (JSON Lines, text, feeds, HTML; gzip or not), and the results
-    are the records ``--format jsonl`` writes, errors included, in file and
-    record order.  Write them with ``.map(json.dumps).to_textfiles(...)``.
+    The workers read the inputs and write the outputs themselves, so both
+    must be reachable from them (a shared file system; inputs may also be
+    URLs), and no text passes through this process.  Inputs are read as
+    ``clustertags tag`` reads them (JSON Lines, text, feeds, HTML; gzip or
+    not) and each output holds what ``--format jsonl`` writes, errors
+    included, in record order, with flat memory however big the file.  An
+    output appears only once complete.  Returns one summary per input, in
+    order: ``input``, ``output``, ``records``, ``errors`` (error records
+    written) and, if the output could not be written, ``error``.
+    ``client`` defaults to the current Dask client.
     """
-    db = _require("dask.bag")
     if isinstance(paths, (str, bytes, os.PathLike)):
         raise TypeError("tag_files expects a list of paths, got a single path; wrap it in a list")
     names = [os.fspath(p) for p in paths]
-    if not names:
-        raise ValueError("tag_files needs at least one path")
-    tagger = _tagger(model)
+    outputs = [os.path.join(os.fspath(output_dir), _output_name(n)) for n in names]
+    twice = sorted({o for o in outputs if outputs.count(o) > 1})
+    if twice:
+        raise ValueError(f"several inputs would be written to {twice[0]}; give inputs distinct names or tag them in separate runs")
     _check_batch_size(batch_size)
+    client = _client(client, "tag_files")
+    tagger = _tagger(model)
     options = {"input_format": input_format, "text_field": text_field, "id_field": id_field}
-    bag = db.from_sequence(names, npartitions=len(names))
-    return bag.map_partitions(_tag_file, _shipped(tagger, client), options, batch_size)
+    with _uploaded(client, tagger) as filename:
+        task = functools.partial(_tag_file, filename=filename, options=options, batch_size=batch_size)
+        futures = client.map(task, names, outputs, pure=False)
+        return client.gather(futures)
 
 
 # -- the CLI's --scheduler ------------------------------------------------
-def _tag_texts(tagger: Tagger, texts: list[str]) -> list[list[ParagraphTags]]:
-    return tagger.tag_many(texts)
-
-
 def tag_records_on_cluster(
     tagger: Tagger,
     records: Iterable[InputRecord],
@@ -283,18 +365,13 @@ def tag_records_on_cluster(
             client.wait_for_workers(1, timeout=_WORKER_WAIT)
         except TimeoutError:
             raise TimeoutError(
-                f"no Dask worker joined the scheduler at {scheduler} within {_WORKER_WAIT} s; "
+                f"no Dask worker joined the scheduler at {client.scheduler.address} within {_WORKER_WAIT} s; "
                 "start workers with `dask worker ADDRESS`"
             ) from None
-        shipped = client.scatter(tagger, broadcast=True, hash=False)
-        threads = sum(client.nthreads().values())
-        submit = functools.partial(client.submit, _tag_texts, shipped, pure=False)
-        yield from ordered_results(tagger, read_ahead(records, batch_size), submit, window=window or 2 * threads)
+        with _uploaded(client, tagger) as filename:
+            threads = sum(client.nthreads().values())
+            submit = functools.partial(client.submit, _tag_uploaded, filename, pure=False)
+            yield from ordered_results(tagger, read_ahead(records, batch_size), submit, window=window or 2 * threads)
     finally:
         if own:
             client.close()
-
-
-def _check_batch_size(batch_size: int) -> None:
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
