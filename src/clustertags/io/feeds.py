@@ -24,6 +24,7 @@ import gzip
 import hashlib
 import html.entities
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -162,7 +163,7 @@ def read_feed_bytes(data: bytes, source: str, *, charset: str | None = None) -> 
             "the feed's XML declaration or HTTP charset names the wrong encoding",
         )
         return
-    except (LookupError, OSError, EOFError) as exc:
+    except (LookupError, OSError, EOFError, zlib.error) as exc:  # an unknown charset, a corrupt gzip body
         yield InputRecord(source, None, fields={"source": source}, error=f"cannot decode the feed: {exc}")
         return
     headers = {"content-type": "application/xml; charset=utf-8"}
