@@ -89,7 +89,7 @@ def run_all(tagger: Any, path: Path, batch_size: int, total: int) -> list[dict]:
     ]
     # A cluster is long-lived: its start-up is not timed; shipping the model is.
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
     ) as cluster, Client(cluster) as client:
         stream = tag_records_on_cluster(tagger, iter_inputs([str(path)]), scheduler=client, batch_size=batch_size)
         results.append(run("Dask LocalCluster, 2 workers", stream, tagger.labels, total))

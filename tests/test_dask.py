@@ -45,7 +45,7 @@ def texts(n: int) -> list[str]:
 @pytest.fixture(scope="module")
 def client():
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=2, processes=True, host="127.0.0.1", dashboard_address=None
+        n_workers=2, threads_per_worker=2, processes=True, host="127.0.0.1", dashboard_address=":0"
     ) as cluster, distributed.Client(cluster) as c:
         yield c
 
