@@ -85,12 +85,7 @@ def _open_output(path: str) -> IO[str]:
         if hasattr(sys.stdout, "reconfigure"):
             sys.stdout.reconfigure(errors="backslashreplace")
         return sys.stdout
-    # Written under a temporary name and renamed by close(), so an interrupted
-    # run leaves the old file (or none), never half an output; and an input
-    # file named as the output is read whole before it is replaced.
-    from ._atomic import AtomicTextFile
-
-    return AtomicTextFile(path, encoding="utf-8", newline="", errors="backslashreplace")
+    return open(path, "w", encoding="utf-8", newline="", errors="backslashreplace")
 
 
 def _where(record: Any) -> str:
@@ -98,7 +93,6 @@ def _where(record: Any) -> str:
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
-    from ._atomic import AtomicTextFile
     from .io import make_writer, tag_records
     from .io.sources import iter_inputs
     from .io.state import PollState
@@ -134,7 +128,6 @@ def cmd_tag(args: argparse.Namespace) -> int:
     say = bar.write if bar is not None else functools.partial(print, file=sys.stderr)
     failed = 0
     out = _open_output(args.output)
-    discarded = False
     try:
         writer = make_writer(args.format, out, tagger.labels)
         for record, paragraphs in stream:
@@ -149,16 +142,11 @@ def cmd_tag(args: argparse.Namespace) -> int:
                 state.written(record)
             if bar is not None:
                 bar.update()
-    except BaseException:
-        if isinstance(out, AtomicTextFile):
-            out.discard()
-            discarded = True  # so the polling state must not count these records as written
-        raise
     finally:
         stream.close()  # stops the reader thread and cancels work in flight
         if bar is not None:
             bar.close()
-        if state is not None and not discarded:
+        if state is not None:
             state.save()
         if out is not sys.stdout:
             out.close()
