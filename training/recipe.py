@@ -13,4 +13,4 @@ LABELS = ("core_technology", "supply_chain", "globalisation", "green_shift")
 SEED = 0
 CV = 5
 #: Chosen on cross-validation and dev (docs/model.md); never on ../shared/eval.
-PARAMS: dict = {"none_prior": 0.75}
+PARAMS: dict = {"none_prior": 0.75, "word_ngram_range": (1, 1)}
