@@ -85,7 +85,12 @@ def _open_output(path: str) -> IO[str]:
         if hasattr(sys.stdout, "reconfigure"):
             sys.stdout.reconfigure(errors="backslashreplace")
         return sys.stdout
-    return open(path, "w", encoding="utf-8", newline="", errors="backslashreplace")
+    # Written under a temporary name and renamed by close(), so an interrupted
+    # run leaves the old file (or none), never half an output; and an input
+    # file named as the output is read whole before it is replaced.
+    from ._atomic import AtomicTextFile
+
+    return AtomicTextFile(path, encoding="utf-8", newline="", errors="backslashreplace")
 
 
 def _where(record: Any) -> str:
@@ -93,6 +98,7 @@ def _where(record: Any) -> str:
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
+    from ._atomic import AtomicTextFile
     from .io import make_writer, tag_records
     from .io.sources import iter_inputs
     from .io.state import PollState
@@ -128,6 +134,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     say = bar.write if bar is not None else functools.partial(print, file=sys.stderr)
     failed = 0
     out = _open_output(args.output)
+    discarded = False
     try:
         writer = make_writer(args.format, out, tagger.labels)
         for record, paragraphs in stream:
@@ -142,11 +149,16 @@ def cmd_tag(args: argparse.Namespace) -> int:
                 state.written(record)
             if bar is not None:
                 bar.update()
+    except BaseException:
+        if isinstance(out, AtomicTextFile):
+            out.discard()
+            discarded = True  # so the polling state must not count these records as written
+        raise
     finally:
         stream.close()  # stops the reader thread and cancels work in flight
         if bar is not None:
             bar.close()
-        if state is not None:
+        if state is not None and not discarded:
             state.save()
         if out is not sys.stdout:
             out.close()
