@@ -88,3 +88,11 @@ def test_bad_utf8_record_reported_not_fatal(fmt: str) -> None:
     if fmt == "jsonl":
         lines = out.stdout.decode().splitlines()
         assert len(lines) == 2 and "error" in json.loads(lines[1])
+
+
+def test_jsonl_output_is_one_line_per_record_for_any_splitter() -> None:
+    stdin = json.dumps({"id": "ls", "text": "部品不足。\u2028次の行\x85です。"}, ensure_ascii=False).encode() + b"\n"
+    out = run("tag", "--format", "jsonl", stdin=stdin)
+    text = out.stdout.decode()
+    assert len(text.splitlines()) == 1
+    assert json.loads(text)["text"] == "部品不足。\u2028次の行\x85です。"

@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     records = []
     for part in sorted(args.parts):
-        for i, line in enumerate(part.read_text(encoding="utf-8").splitlines(), 1):
+        for line in part.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 rec = json.loads(line)
                 rec["labels"] = [lab for lab in ORDER if lab in rec["labels"]]

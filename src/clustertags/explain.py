@@ -36,7 +36,9 @@ def explain_paragraph(tagger: Tagger, paragraph: str, *, top: int = 8) -> dict[s
     pipe = tagger.model.pipeline
     union = pipe.named_steps["features"]
     clf = pipe.named_steps["clf"]
-    x = union.transform([paragraph]).tocsr()
+    from .analyzer import sanitize
+
+    x = union.transform([sanitize(paragraph)]).tocsr()  # what predict_proba sees
     coef = _coefficients(clf, len(tagger.labels))
     names = _feature_names(union)
     proba = tagger.model.predict_proba([paragraph])

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import pickle
 import platform
 from collections.abc import Sequence
@@ -48,7 +49,7 @@ FORMAT_VERSION = 1
 _FORMAT = "clustertags-model"
 
 
-def card_path(path: str | Path) -> Path:
+def card_path(path: str | os.PathLike[str]) -> Path:
     """Path of the model card that goes with the joblib file ``path``."""
     p = Path(path)
     return p.with_name(p.name[: -len(".joblib")] + ".card.json") if p.name.endswith(".joblib") else p.with_name(p.name + ".card.json")
@@ -89,7 +90,7 @@ class ThemeModel:
         labels: Sequence[str],
         *,
         multilabel: bool,
-        thresholds: Sequence[float] | None = None,
+        thresholds: Sequence[float] | np.ndarray | None = None,
         card: dict[str, Any] | None = None,
     ) -> None:
         self.pipeline = pipeline
@@ -186,7 +187,7 @@ class ThemeModel:
         return f"ThemeModel(labels={self.labels!r}, {kind})"
 
 
-def read_card(path: str | Path) -> dict[str, Any]:
+def read_card(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and check the model card of the joblib file ``path``."""
     cpath = card_path(path)
     if not cpath.is_file():
@@ -357,7 +358,7 @@ def _check_loaded(payload: Any, path: Path) -> ThemeModel:
     return model
 
 
-def load_model(path: str | Path) -> ThemeModel:
+def load_model(path: str | os.PathLike[str]) -> ThemeModel:
     """Load a model saved by :meth:`ThemeModel.save`, after checking its hash and contents.
 
     Raises

@@ -31,6 +31,11 @@ def output_object(record: InputRecord, paragraphs: Sequence[ParagraphTags] | Non
     return obj
 
 
+# Characters str.splitlines() treats as line breaks but JSON leaves raw: escaped,
+# so one record is always one line for any line splitter.
+_LINE_SEPARATORS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
 class JsonlWriter:
     """Every input field kept, plus ``themes`` and ``paragraphs``."""
 
@@ -45,7 +50,7 @@ class JsonlWriter:
             line.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate from a JSON escape: keep it escaped
             line = json.dumps(obj)
-        self.out.write(line + "\n")
+        self.out.write(line.translate(_LINE_SEPARATORS) + "\n")
         self.out.flush()
 
 
