@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
-import json
 import math
 import os
 import tempfile
@@ -41,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from .io.readers import InputRecord
 from .io.stream import _Now, ordered_results, read_ahead
-from .io.writers import output_object
+from .io.writers import JsonlWriter, output_object
 from .parallel import _worker_tagger, batched, shipped
 
 if TYPE_CHECKING:
@@ -277,8 +276,9 @@ def _tag_file(path: str, output: str, filename: str, options: dict[str, Any], ba
         return summary
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as out:
+            writer = JsonlWriter(out, tagger.labels)
             for record, paragraphs in _tag(tagger, iter_inputs([path], **options), batch_size):
-                out.write(json.dumps(output_object(record, paragraphs, tagger.labels), ensure_ascii=False) + "\n")
+                writer.write(record, paragraphs)
                 summary["records"] += 1
                 summary["errors"] += int(paragraphs is None)
         os.replace(tmp, target)
