@@ -2,8 +2,8 @@
 
 >>> import clustertags
 >>> tagger = clustertags.load()
->>> tagger.predict(["EV向け電池工場を欧州に新設し、現地の自動車メーカーに供給する。"])
-[('globalisation', 'green_shift')]
+>>> tagger.labels
+('core_technology', 'supply_chain', 'globalisation', 'green_shift')
 """
 
 from .analyzer import JapaneseAnalyzer
