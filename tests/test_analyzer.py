@@ -143,3 +143,30 @@ def test_morphemes_slice_original_text() -> None:
 
 def test_normalize_text() -> None:
     assert normalize_text("ＡＢＣ１２３ｶﾞ") == "abc123ガ"
+
+
+# -- the fast path against the plain one ----------------------------------------
+def _mixed_long_texts(paragraphs: list[str]) -> list[str]:
+    """Long texts joining paragraphs with every kind of gap, so MeCab sees several chunks."""
+    gaps = ["", " ", "  ", "\n", "　", "\x00", "\t", " \u1680 ", "\r\n\r\n"]
+    texts = []
+    for i in range(0, 400, 40):
+        parts = paragraphs[i : i + 40]
+        texts.append("".join(p + gaps[k % len(gaps)] for k, p in enumerate(parts)))
+    texts += [("半導体" * 400 + " ") * 6, "半導体" * 2000, " " * 5000 + "半導体工場", "\u1680" * 5000 + "工場"]
+    return texts
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"compounds": False}, {"stop_lemmas": False}, {"keep_pos": ("名詞",)}, {"keep_pos": ("動詞", "名詞-普通名詞-サ変可能")}],
+)
+def test_fast_words_equal_reference_words(params: dict, train_records, dev_records) -> None:
+    # words() reads a minimal MeCab output format; _reference_words() is the
+    # plain implementation on MeCab's default output.  Same tokens, same order.
+    a = JapaneseAnalyzer(**params)
+    texts = [r["text"] for r in train_records + dev_records]
+    texts = texts + _mixed_long_texts(texts) if not params else texts[::5] + _mixed_long_texts(texts)[::3]
+    texts += ["", " ", "ＥＶ用\x00電池を、東京で\r\n作る 😀 ｶﾀｶﾅ", "工場\ud800の部品", "半導体　工場", "* * *", "a" * 250_000 + " 部品"]
+    for text in texts:
+        assert a.words(text) == a._reference_words(text), text[:60]
