@@ -24,7 +24,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 
-from .analyzer import JapaneseAnalyzer, dictionary_info, normalize_text
+from .analyzer import JapaneseAnalyzer, dictionary_info, normalize_text, sanitize
 from .corpus import Corpus, CorpusSource, read_corpus
 from .errors import CorpusError
 from .linear import FastOneVsRestClassifier
@@ -232,7 +232,9 @@ def train(
 
     started = time.perf_counter()
     data: Corpus = read_corpus(corpus, labels=labels, multilabel=multilabel, text_field=text_field)
-    texts = data.texts
+    # Prediction sanitises text (ThemeModel.predict_proba); training must see
+    # the same characters.
+    texts = [sanitize(t) for t in data.texts]
     label_set = data.labels
     if data.multilabel:
         y = MultiLabelBinarizer(classes=list(label_set)).fit_transform(data.targets)
