@@ -129,9 +129,11 @@ def test_failing_save_never_leaves_a_model_its_card_does_not_vouch_for(
 # -- an interrupted `clustertags train` ----------------------------------------------------
 @pytest.fixture(scope="module")
 def half_corpus(train_records, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Half the training corpus: about fifteen seconds of training, time enough to interrupt."""
-    path = tmp_path_factory.mktemp("corpus") / "half.jsonl"
-    path.write_text(jsonl(train_records[::2]), encoding="utf-8")
+    """The training corpus ten times over (ids made unique): tens of seconds of
+    analysis and training, time enough to interrupt on any machine."""
+    path = tmp_path_factory.mktemp("corpus") / "big.jsonl"
+    rows = [{**r, "id": f"{r['id']}-{k}"} for k in range(10) for r in train_records]
+    path.write_text(jsonl(rows), encoding="utf-8")
     return path
 
 
