@@ -182,3 +182,15 @@ def cold_start(model: str | None = None, repeats: int = 5) -> ColdStart:
         python=med(py),
         without_pandas=med(bare),
     )
+
+
+def memory_baselines(model: str | None, tmp: Path) -> dict[str, Proc]:
+    """Peak memory of the fixed costs: scikit-learn's import (with and without pandas) and the CLI on one record."""
+    one = tmp / "one.jsonl"
+    one.write_text(json.dumps({"id": "1", "text": PARAGRAPH}, ensure_ascii=False) + "\n", encoding="utf-8")
+    no_pandas = "import sys; sys.modules['pandas'] = sys.modules['pyarrow'] = None; "
+    return {
+        "import sklearn.base": run([sys.executable, "-c", "import sklearn.base"]),
+        "import sklearn.base, pandas and pyarrow not importable": run([sys.executable, "-c", no_pandas + "import sklearn.base"]),
+        "CLI on one record": cli_tag(one, model=model),
+    }

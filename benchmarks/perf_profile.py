@@ -25,6 +25,7 @@ from .perf_throughput import _unidic_args
 STAGES = (
     ("mecab_words", "MeCab with the analyzer's output format (surface, lemma, POS)"),
     ("mecab_wakati", "MeCab bare segmentation (-Owakati), same text"),
+    ("mecab_surface", "MeCab printing each surface only (%m), same text"),
     ("normalise", "normalisation (NFKC, lower-case, sanitise)"),
     ("analyzer", "JapaneseAnalyzer: the above + tokens, compounds, bigrams"),
     ("words_tfidf", "word TF-IDF block (analyzer included)"),
@@ -48,6 +49,7 @@ def stages(tagger: Any, paragraphs: list[str], batch_size: int = 256) -> dict[st
     analyzer = words.analyzer
     mecab = _mecab(getattr(analyzer, "user_dic", None)).word_tagger()
     wakati = fugashi.GenericTagger(_unidic_args() + " -Owakati")
+    surface = fugashi.GenericTagger(_unidic_args() + r' -O "" -F "%m\n" -U "%m\n" -E ""')
     batches = [paragraphs[i : i + batch_size] for i in range(0, len(paragraphs), batch_size)]
 
     def normalised(batch: list[str]) -> list[str]:
@@ -64,6 +66,8 @@ def stages(tagger: Any, paragraphs: list[str], batch_size: int = 256) -> dict[st
             parse_all(mecab, clean)
         elif name == "mecab_wakati":
             parse_all(wakati, clean)
+        elif name == "mecab_surface":
+            parse_all(surface, clean)
         elif name == "normalise":
             normalised(batch)
         elif name == "analyzer":
@@ -119,3 +123,22 @@ def cprofile(tagger: Any, paragraphs: list[str], batch_size: int = 256, top: int
     buf = io.StringIO()
     pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(top)
     return buf.getvalue()
+
+
+def call_overhead(tagger: Any, paragraphs: list[str], n: int = 300) -> tuple[float, float]:
+    """CPU seconds per ``predict`` call on one paragraph, and per paragraph in batches of 256."""
+    from clustertags import analyzer as analyzer_module
+
+    units = [(p + " ")[:-1] for p in paragraphs[:n]]  # fresh objects: nothing remembered
+    analyzer_module._forget_normalized()
+    started = time.process_time()
+    for p in units:
+        tagger.predict([p])
+    single = (time.process_time() - started) / len(units)
+    units = [(p + " ")[:-1] for p in paragraphs[:n]]
+    analyzer_module._forget_normalized()
+    started = time.process_time()
+    for i in range(0, len(units), 256):
+        tagger.predict(units[i : i + 256])
+    batched = (time.process_time() - started) / len(units)
+    return single, batched
