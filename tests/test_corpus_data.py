@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -88,3 +90,28 @@ def test_no_near_duplicates(splits) -> None:
     rows = splits["train"] + splits["dev"]
     pairs = near_duplicates([r["text"] for r in rows])
     assert not pairs, [(rows[i]["id"], rows[j]["id"], s) for i, j, s in pairs[:20]]
+
+
+SHARED = ROOT.parent / "shared"
+
+
+def _runs(text: str, k: int) -> set[str]:
+    t = "".join(unicodedata.normalize("NFKC", text).split())
+    return {t[i : i + k] for i in range(len(t) - k + 1)}
+
+
+def test_no_text_taken_from_the_evaluation_material(splits) -> None:
+    """No corpus paragraph shares a 25-character run with ../shared (eval sets and livedoor)."""
+    livedoor = SHARED / "data" / "livedoor" / "ldcc.jsonl.gz"
+    crossauthor = SHARED / "eval" / "crossauthor.jsonl"
+    if not (livedoor.is_file() and crossauthor.is_file()):
+        pytest.skip(f"{SHARED} not found: the overlap check needs the shared evaluation material beside the project")
+    seen: set[str] = set()
+    for line in crossauthor.read_text(encoding="utf-8").splitlines():
+        seen |= _runs(json.loads(line)["text"], 25)
+    with gzip.open(livedoor, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            article = json.loads(line)
+            seen |= _runs(article["title"] + "\n" + article["body"], 25)
+    shared = [r["id"] for rows in splits.values() for r in rows if _runs(r["text"], 25) & seen]
+    assert not shared
