@@ -19,9 +19,8 @@ Three MeCab facts shape this module (fugashi 1.5.2, unidic-lite 1.0.8):
 
 Speed: :meth:`JapaneseAnalyzer.words` asks MeCab for the four fields it needs
 in a format of its own (``_WORD_FORMAT``) and reads the gaps that end
-compound nouns from MeCab's output rather than searching the text; the plain
-implementation on the default output stays as ``_reference_words``, and the
-tests check that both give the same tokens.
+compound nouns from MeCab's output rather than searching the text; the tests
+hold it against a plain implementation on MeCab's default output.
 
 Preprocessing, exactly: the text is NFKC-normalised (full-width ASCII and
 half-width katakana become their standard forms) and ASCII is lower-cased.
@@ -84,7 +83,7 @@ _CUT_AFTER = re.compile(r"[。．！？!?\n]|\s")
 # is none: a gap ends a compound), surface, lemma and POS.  Unknown words have
 # no lemma, so their surface stands in, as in unidic-lite's own unk format.
 # Compared with reading MeCab's default eight fields and finding each surface
-# in the text to detect gaps (JapaneseAnalyzer._reference_words), this made
+# in the text to detect gaps (the reference in tests/test_analyzer.py), this made
 # the analyzer about a quarter faster; MeCab itself is then most of its time.
 _WORD_FORMAT = (
     r'-O "" -F "%pS\t%m\t%f[7]\t%F-[0,1,2,3]\n" -U "%pS\t%m\t%m\t%F-[0,1,2,3]\n" -E ""'
@@ -407,47 +406,6 @@ class JapaneseAnalyzer(BaseEstimator):
                 gap = True
         if len(run) > 1:
             append("".join(run))
-        return tokens
-
-    def _reference_words(self, doc: str) -> list[str]:
-        """:meth:`words` written plainly, on MeCab's default output; tests check the two agree."""
-        text = sanitize(normalize_text(doc))
-        keep = tuple(self.keep_pos)
-        stops = STOP_LEMMAS if self.stop_lemmas else frozenset()
-        tokens: list[str] = []
-        run: list[str] = []
-
-        def close_run() -> None:
-            if len(run) > 1:
-                tokens.append("".join(run))
-            run.clear()
-
-        at = 0  # where the previous word ended: a gap is whitespace, which ends a compound
-        for fields in _mecab(self.user_dic).parse_lines(text):
-            surface = fields[0]
-            start = text.find(surface, at)
-            if start != at:
-                close_run()
-            if start >= 0:
-                at = start + len(surface)
-            if len(fields) < 5:
-                close_run()
-                continue
-            pos = fields[4]
-            if self.compounds and pos.startswith(_COMPOUND_POS) and not pos.startswith("名詞-数詞"):
-                run.append(surface)
-            else:
-                close_run()
-            if not pos.startswith(keep):
-                continue
-            if pos.startswith("名詞-数詞"):
-                token = NUMBER_TOKEN
-            else:
-                token = _lemma(fields)
-                if token in stops:
-                    continue
-            tokens.append(token)
-        close_run()
         return tokens
 
     def analyze(self, doc: str) -> list[str]:

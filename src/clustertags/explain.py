@@ -41,7 +41,8 @@ def explain_paragraph(tagger: Tagger, paragraph: str, *, top: int = 8) -> dict[s
     x = union.transform([sanitize(paragraph)]).tocsr()  # what predict_proba sees
     coef = _coefficients(clf, len(tagger.labels))
     names = _feature_names(union)
-    proba = tagger.model.predict_proba([paragraph])
+    # Scored from the same features, not by analysing the paragraph again.
+    proba = np.clip(np.asarray(clf.predict_proba(x), dtype=float), 0.0, 1.0)
     tagged = tagger.model.decide(proba)[0]
     out: dict[str, dict[str, Any]] = {}
     for j, label in enumerate(tagger.labels):

@@ -59,12 +59,11 @@ def map_batches(
     *,
     batch_size: int = 256,
     n_jobs: int = 1,
-    shipped_path: str | None = None,
 ) -> Iterator[list[ParagraphTags]]:
     """Yield ``tagger.tag`` of each text, in input order.
 
-    With ``n_jobs > 1``, batches go to joblib's loky workers; pass
-    ``shipped_path`` from :func:`shipped` to reuse one model file across calls.
+    With ``n_jobs > 1``, batches go to joblib's loky workers, which load the
+    model once each from a file written by :func:`shipped`.
     """
     if n_jobs is None or n_jobs == 1:
         for batch in batched(texts, batch_size):
@@ -72,8 +71,7 @@ def map_batches(
         return
     from joblib import Parallel, delayed
 
-    with contextlib.ExitStack() as stack:
-        path = shipped_path or stack.enter_context(shipped(tagger))
+    with shipped(tagger) as path:
         parallel = Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs")
         for result in parallel(delayed(_tag_batch)(path, b) for b in batched(texts, batch_size)):
             yield from result
