@@ -174,7 +174,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .train import train
+    from .trainer import train
 
     labels = [x.strip() for x in args.labels.split(",") if x.strip()] if args.labels else None
     model = train(
@@ -196,7 +196,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate
+    from .evaluation import evaluate
     from .loading import load
 
     report = evaluate(load(args.model), args.test, text_field=args.text_field)

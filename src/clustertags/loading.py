@@ -62,7 +62,7 @@ def _installed_sklearn() -> str:
 
 
 def _rebuild_default(card: dict) -> ThemeModel:
-    from .train import train
+    from .trainer import train
 
     wanted = card.get("training", {})
     target = cache_dir() / f"default-{wanted.get('data_sha256', 'x')[:12]}-sklearn{_installed_sklearn()}.joblib"

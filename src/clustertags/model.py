@@ -237,7 +237,7 @@ ALLOWED_GLOBALS: frozenset[tuple[str, str]] = frozenset(
     }
 )
 
-#: The scikit-learn estimators :func:`clustertags.train.build_pipeline` builds,
+#: The scikit-learn estimators :func:`clustertags.build_pipeline` builds,
 #: accepted from any ``sklearn.*`` module (scikit-learn moves classes between
 #: private modules across versions) when they are estimator classes.  Estimator
 #: classes of clustertags' own modules are accepted too.

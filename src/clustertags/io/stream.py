@@ -227,7 +227,7 @@ _ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THR
 
 
 def _warm_up() -> None:
-    import clustertags.train  # noqa: F401  (scikit-learn and the analyzer, as a model needs them)
+    import clustertags.trainer  # noqa: F401  (scikit-learn and the analyzer, as a model needs them)
 
 
 class _Pool:
