@@ -188,3 +188,31 @@ def test_cli_scheduler_matches_one_process(client, tagger: Tagger, tmp_path: Pat
 def test_missing_dask_says_how_to_install() -> None:
     with pytest.raises(ImportError, match=r'pip install "clustertags\[dask\]"'):
         ctd._require("dask_module_that_does_not_exist")
+
+
+class DyingTagger(Tagger):
+    """Kills the worker process that tags a batch holding 停電, as a segfault or the OOM killer would."""
+
+    def tag_many(self, texts):
+        if "停電" in texts:
+            os._exit(1)
+        return super().tag_many(texts)
+
+
+def test_a_record_that_kills_its_workers_becomes_one_error_record_and_the_stream_goes_on(tagger: Tagger) -> None:
+    items = texts(12)
+    items[4] = "停電"
+    records = [InputRecord("mem", i, fields={"text": t}, text=t) for i, t in enumerate(items, 1)]
+    # Dask's default retries a task that killed its worker on three fresh ones
+    # before giving up (KilledWorker); batches that were queued behind it on a
+    # dying worker are retried and must come back tagged.
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
+    ) as cluster, distributed.Client(cluster) as c:
+        got = list(ctd.tag_records_on_cluster(DyingTagger(tagger.model), records, scheduler=c, batch_size=3, window=0))
+    assert [r.line for r, _ in got] == list(range(1, 13))
+    dead = [r for r, p in got if p is None]
+    assert [r.line for r in dead] == [5]  # 停電 alone, not its batch nor the batch queued behind it
+    assert dead[0].error.startswith("a worker died while tagging this record (KilledWorker")
+    # The nanny's new workers loaded the model again and tagged everything else.
+    assert [p for r, p in got if r.line != 5] == [tagger.tag(t) for i, t in enumerate(items) if i != 4]

@@ -153,11 +153,45 @@ def _worker_died(exc: BaseException) -> bool:
     return isinstance(exc, concurrent.futures.BrokenExecutor) or type(exc).__name__ == "KilledWorker"
 
 
-def _settle(tagger: Tagger, batch: list[InputRecord], future: FutureLike | None) -> Iterator[Tagged]:
+def _alone_on_workers(batch: list[InputRecord], submit: Callable[[list[str]], FutureLike]) -> Iterator[Tagged]:
+    """Retry each good record of a batch whose worker died as its own task, in a worker.
+
+    The batch may have died for one record (a crash in native code) or only
+    because it shared a worker with a task that did: alone, the innocent
+    records come back tagged and only the culprit is lost.  Never in this
+    process, which the culprit would kill too.  One at a time, so that the
+    culprit shares its worker with no one.
+    """
+    for record in batch:
+        if record.error is not None:
+            yield record, None
+            continue
+        try:
+            (paragraphs,) = submit([record.text or ""]).result()
+        except Exception as exc:
+            if _worker_died(exc):
+                record.error = f"a worker died while tagging this record ({type(exc).__name__}: {exc})"
+            else:
+                record.error = f"tagging failed: {type(exc).__name__}: {exc}"
+            yield record, None
+        else:
+            yield record, paragraphs
+
+
+def _settle(
+    tagger: Tagger,
+    batch: list[InputRecord],
+    future: FutureLike | None,
+    submit: Callable[[list[str]], FutureLike] | None = None,
+) -> Iterator[Tagged]:
     try:
         results = future.result() if future is not None else []
     except Exception as exc:
         if _worker_died(exc):
+            log.warning("a worker died while tagging a batch (%s: %s); retrying its records one by one on the workers", type(exc).__name__, exc)
+            if submit is not None:
+                yield from _alone_on_workers(batch, submit)
+                return
             for record in batch:
                 if record.error is None:
                     record.error = f"a worker died while tagging this record's batch ({type(exc).__name__}: {exc})"
@@ -180,7 +214,9 @@ def ordered_results(
 
     At most ``window`` batches wait beyond the oldest one; an empty batch
     (the input is quiet) only hands on results that are done.  ``tagger``
-    tags in this process when a submitted batch raises.
+    tags in this process when a submitted batch raises; when the batch's
+    worker died instead, its records are retried one by one through
+    ``submit``, so a record that kills workers costs only itself.
     """
     pending: deque[tuple[list[InputRecord], FutureLike | None]] = deque()
     try:
@@ -189,9 +225,9 @@ def ordered_results(
                 texts = _texts(batch)
                 pending.append((batch, submit(texts) if texts else None))
             while pending and (len(pending) > window or pending[0][1] is None or pending[0][1].done()):
-                yield from _settle(tagger, *pending.popleft())
+                yield from _settle(tagger, *pending.popleft(), submit)
         while pending:
-            yield from _settle(tagger, *pending.popleft())
+            yield from _settle(tagger, *pending.popleft(), submit)
     finally:
         for _, future in pending:
             if future is not None:
