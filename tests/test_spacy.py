@@ -491,3 +491,35 @@ def test_config_file_in_the_docs_loads(tmp_path: Path, tagger: Tagger) -> None:
     assert doc._.clustertags == [p.to_dict() for p in tagger.tag(ARTICLE)]
     nlp.to_disk(tmp_path / "pipeline")
     assert outputs(spacy.load(tmp_path / "pipeline")(ARTICLE)) == outputs(doc)
+
+
+def test_nlp_evaluate_scores_with_each_labels_own_threshold(nlp: spacy.Language, tagger: Tagger, dev_records: list[dict]) -> None:
+    from spacy.training import Example
+
+    import clustertags
+
+    records = dev_records[:300]
+    examples = []
+    for r in records:
+        reference = nlp.make_doc(r["text"])
+        reference.cats = {label: float(label in r["labels"]) for label in tagger.labels}
+        examples.append(Example(nlp.make_doc(r["text"]), reference))
+    scores = nlp.evaluate(examples)
+    report = clustertags.evaluate(tagger, records)
+    for label in tagger.labels:
+        assert scores["cats_f_per_type"][label]["f"] == pytest.approx(report.per_label[label]["f1"], abs=5e-4), label
+        assert scores["cats_f_per_type"][label]["p"] == pytest.approx(report.per_label[label]["precision"], abs=5e-4), label
+    assert scores["cats_macro_f"] == pytest.approx(report.macro["f1"], abs=5e-4)
+    # The AUC sees the model's own ranking: it is far above chance, and not the 0/1 of binarised scores.
+    assert all(0.8 < auc < 1.0 for auc in scores["cats_auc_per_type"].values())
+
+
+def test_half_scale_keeps_order_and_puts_the_threshold_on_one_half() -> None:
+    from clustertags.spacy import _on_half_scale
+
+    scores = [0.0, 0.1, 0.3, 0.48, 0.5, 0.9, 1.0]
+    mapped = [_on_half_scale(s, 0.48, s >= 0.48) for s in scores]
+    assert mapped == sorted(mapped) and mapped[0] == 0.0 and mapped[-1] == 1.0
+    assert mapped[3] == 0.5 and mapped[2] < 0.5
+    # A rounded score equal to the threshold, for a paragraph that was not tagged, stays below.
+    assert _on_half_scale(0.48, 0.48, False) < 0.5

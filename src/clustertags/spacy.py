@@ -25,7 +25,9 @@ try:
     from spacy.language import Language
     from spacy.parts_of_speech import IDS as POS_IDS
     from spacy.pipeline import Pipe
+    from spacy.scorer import Scorer
     from spacy.tokens import Doc
+    from spacy.training import Example
     from spacy.util import minibatch, registry
     from spacy.vocab import Vocab
 except ImportError as exc:  # pragma: no cover - exercised only without spaCy
@@ -371,6 +373,34 @@ class ClusterTagsComponent(Pipe):
         doc.spans[SPANS_KEY] = spans
         doc._.set(EXTENSION, [p.to_dict() for p in paragraphs])
 
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
+        """Score ``doc.cats`` against the examples' reference cats (``nlp.evaluate``).
+
+        spaCy's scorer applies one threshold to every label; this model has
+        one per label.  So each predicted score is mapped, monotonically, to
+        a scale on which 0.5 is its label's threshold, and a label counts as
+        predicted exactly when a paragraph of the doc carries it.  The AUC,
+        which depends only on the order of the scores, is unchanged.
+        Returns spaCy's ``cats_*`` keys (``cats_macro_f``, ``cats_f_per_type``...).
+        """
+        thresholds = self.tagger.thresholds
+
+        def getter(doc: Doc, attr: str) -> dict[str, float]:
+            cats = dict(getattr(doc, attr))
+            tagged = doc._.get(EXTENSION)
+            if tagged is None:  # a reference doc: its gold cats as they are
+                return cats
+            carried = {label for p in tagged for label in p["labels"]}
+            for label, score in cats.items():
+                if label in thresholds:
+                    cats[label] = _on_half_scale(score, thresholds[label], label in carried)
+            return cats
+
+        multi = self.tagger.model.multilabel
+        return Scorer.score_cats(
+            examples, "cats", getter=getter if multi else getattr, labels=self.labels, multi_label=multi, threshold=0.5
+        )
+
     # Serialisation: the model file and its card, checked by sha256 on loading.
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         folder = Path(path)
@@ -398,10 +428,21 @@ class ClusterTagsComponent(Pipe):
             return self.from_disk(tmp)
 
 
+def _on_half_scale(score: float, threshold: float, tagged: bool) -> float:
+    """Map ``score`` in [0, 1] so that ``threshold`` lands on 0.5, keeping the order."""
+    if 0.0 < threshold < 1.0:
+        scaled = 0.5 * score / threshold if score < threshold else 0.5 + 0.5 * (score - threshold) / (1.0 - threshold)
+    else:  # pragma: no cover - thresholds are chosen strictly inside (0, 1)
+        scaled = score
+    # Paragraph decisions use unrounded scores; doc.cats holds rounded ones.
+    return max(scaled, 0.5) if tagged else min(scaled, 0.4999999)
+
+
 @Language.factory(
     FACTORY,
     assigns=["doc.cats", "doc.spans", f"doc._.{EXTENSION}"],
     default_config={"model": None},
+    default_score_weights={"cats_macro_f": 1.0, "cats_micro_f": None, "cats_macro_auc": None},
 )
 def make_clustertags(nlp: Language, name: str, model: str | None) -> ClusterTagsComponent:
     """The ``clustertags`` factory: ``nlp.add_pipe("clustertags", config={"model": PATH})``."""
