@@ -241,8 +241,8 @@ def _new_tagger(user_dic: str | None, output: str = "") -> Any:
         path = Path(user_dic)
         if not path.is_file():
             raise FileNotFoundError(
-                f"user dictionary {str(path)!r} not found; build one with mecab-dict-index "
-                "against unidic-lite and pass its path"
+                f"user dictionary {str(path)!r} not found; build one with "
+                "clustertags.userdic.build_user_dictionary and pass its path"
             )
         args += f' -u "{path}"'
     # The default unidic-lite output is: surface, pronunciation, kana, lemma,
