@@ -115,3 +115,16 @@ def test_no_text_taken_from_the_evaluation_material(splits) -> None:
             seen |= _runs(article["title"] + "\n" + article["body"], 25)
     shared = [r["id"] for rows in splits.values() for r in rows if _runs(r["text"], 25) & seen]
     assert not shared
+
+
+def test_second_annotation_agrees_with_the_corpus_labels() -> None:
+    # A blind second annotation of 400 paragraphs: if corpus labels drift
+    # (a relabelling pass, a merge gone wrong), agreement falls and this fails.
+    import sys
+
+    sys.path.insert(0, str(ROOT / "training"))
+    from agreement import agreement
+
+    result = agreement()
+    assert result["n"] == 400
+    assert all(m["kappa"] >= 0.85 for m in result["per_label"].values()), result["per_label"]
