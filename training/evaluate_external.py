@@ -21,6 +21,8 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 import clustertags
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,11 +58,34 @@ def negative_paragraphs(articles: dict[str, dict]) -> list[str]:
     return paras
 
 
+def bootstrap_macro_f1(tagger: clustertags.Tagger, records: list[dict], n: int, seed: int = 0) -> tuple[float, float]:
+    """95% percentile interval of macro-F1 over paragraphs resampled with replacement.
+
+    The evaluation sets are small (a label may have 10 positives), so one
+    paragraph more or less moves a label's F1 by several points: the
+    interval says how far apart two models must be before it means anything.
+    """
+    from sklearn.metrics import f1_score
+
+    labels = list(tagger.labels)
+    truth = np.array([[lab in r["labels"] for lab in labels] for r in records])
+    predicted = tagger.predict([r["text"] for r in records])
+    guess = np.array([[lab in p for lab in labels] for p in predicted])
+    rng = np.random.default_rng(seed)
+    scores = []
+    for _ in range(n):
+        idx = rng.integers(0, len(records), len(records))
+        scores.append(f1_score(truth[idx], guess[idx], average="macro", zero_division=0))
+    low, high = np.percentile(scores, [2.5, 97.5])
+    return round(float(low), 3), round(float(high), 3)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Evaluate a model on the shared evaluation sets.")
     ap.add_argument("--model", default=None, help="model file (default: the bundled model)")
     ap.add_argument("--errors", type=int, default=0, help="print this many worst errors per set")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
+    ap.add_argument("--bootstrap", type=int, default=1000, help="resamples for the 95%% interval of macro-F1 (0: none)")
     args = ap.parse_args(argv)
     shared = shared_dir()
     if shared is None:
@@ -78,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         figures[name] = {"macro_f1": report.macro["f1"], "micro_f1": report.micro["f1"], "per_label": report.per_label}
         print(f"== {name} ({report.n_records} paragraphs)")
         print(report.to_text())
+        if args.bootstrap:
+            low, high = bootstrap_macro_f1(tagger, records, args.bootstrap)
+            figures[name]["macro_f1_95"] = [low, high]
+            print(f"macro-F1 95% interval ({args.bootstrap} bootstrap resamples of the paragraphs): {low:.3f} to {high:.3f}")
         for e in report.errors[: args.errors]:
             print(f"  [{e['id']}] true={e['true']} pred={e['predicted']} {e['text'][:110]}")
     negatives = negative_paragraphs(articles)
