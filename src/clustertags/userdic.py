@@ -4,9 +4,9 @@ UniDic splits names it does not know: ナギサ電機 becomes ナギ + サ + 電
 the model sees three fragments instead of one company.  A user dictionary
 keeps such names whole::
 
-    >>> from clustertags.userdic import build_user_dictionary      # doctest: +SKIP
-    >>> build_user_dictionary("names.txt", "names.dic")             # doctest: +SKIP
-    >>> clustertags.train("corpus.jsonl", user_dic="names.dic")     # doctest: +SKIP
+    from clustertags.userdic import build_user_dictionary
+    build_user_dictionary("names.txt", "names.dic")
+    clustertags.train("corpus.jsonl", user_dic="names.dic")
 
 The compiler is MeCab's own ``mecab-dict-index``, which fugashi ships as
 ``fugashi.build_dictionary``.  It runs in a child process because MeCab ends
