@@ -121,3 +121,25 @@ def test_model_pickles_into_fresh_process(small_model_path: Path, tmp_path: Path
     )
     out = subprocess.run([sys.executable, "-c", code, str(blob), json.dumps(texts)], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == tagger.predict_proba(texts)
+
+
+def test_thresholds_separate_separable_scores_and_step_off_a_one_step_ledge(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    import clustertags.trainer as trainer
+
+    rng = np.random.default_rng(0)
+    y = np.array([True] * 50 + [False] * 50)[:, None]
+    proba = np.where(y, rng.uniform(0.7, 0.9, (100, 1)), rng.uniform(0.1, 0.3, (100, 1)))
+    assert 0.3 < trainer.choose_thresholds(y, proba)[0] <= 0.7
+    # A plateau of F1 0.97 from 0.31 to 0.79 and a ledge of 1.0 exactly at
+    # 0.80 (two positives at 0.805, two negatives at 0.79): the raw maximum
+    # sits on the ledge, one step from a drop; the smoothed choice does not.
+    pos = np.r_[np.full(30, 0.95), np.full(2, 0.805)]
+    neg = np.r_[np.full(40, 0.05), np.full(2, 0.79), [0.30]]
+    y = np.r_[np.ones(len(pos), bool), np.zeros(len(neg), bool)][:, None]
+    proba = np.r_[pos, neg][:, None]
+    smoothed = trainer.choose_thresholds(y, proba)[0]
+    monkeypatch.setattr(trainer, "SMOOTHING", 0)
+    assert trainer.choose_thresholds(y, proba)[0] == 0.80
+    assert smoothed < 0.80
