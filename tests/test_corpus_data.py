@@ -128,3 +128,26 @@ def test_second_annotation_agrees_with_the_corpus_labels() -> None:
     result = agreement()
     assert result["n"] == 400
     assert all(m["kappa"] >= 0.85 for m in result["per_label"].values()), result["per_label"]
+
+
+# The themes' own words.  Early rounds told writers to keep them out of
+# positives and put them in hard negatives, until グローバル was on 46
+# paragraphs of which 15% were about globalisation and the model learnt a
+# negative weight for it.  Real news uses these words mostly about the theme.
+KEYWORDS = {
+    "globalisation": ("グローバル", "海外展開", "海外進出"),
+    "supply_chain": ("サプライチェーン", "供給網", "調達網"),
+    "green_shift": ("脱炭素", "カーボンニュートラル", "温室効果ガス"),
+    "core_technology": ("技術開発", "研究開発"),
+}
+
+
+def test_the_themes_own_words_mostly_mean_the_theme(splits) -> None:
+    rows = splits["train"] + splits["dev"]
+    for label, words in KEYWORDS.items():
+        for word in words:
+            having = [r for r in rows if word in r["text"]]
+            share = sum(label in r["labels"] for r in having) / len(having)
+            # グローバル also lives in careers and entertainment text, which stays
+            # unlabelled; the floor catches the old imbalance (0.15), not that.
+            assert len(having) >= 10 and share >= 0.45, (word, len(having), round(share, 2))
