@@ -76,6 +76,19 @@ def test_text_format_is_for_people(monkeypatch, capsys) -> None:
     assert err == "clustertags: <stdin>:2: not valid JSON (Expecting value at column 22)\n"
 
 
+def test_text_format_keeps_one_line_per_item_whatever_the_text_holds(monkeypatch, capsys) -> None:
+    # U+2028, U+0085, \r and \v break lines for str.splitlines, editors and terminals.
+    text = "部品が届かず\u2028ラインが止まった。\r在庫は\x85三日分、\v調達先を探す。"
+    status, out, err = run([], jsonl([{"id": "n\u20281", "text": text}]), monkeypatch, capsys)
+    assert status == 0
+    lines = out.splitlines()
+    assert lines == out.split("\n")[:-1]  # no line break other than \n
+    assert lines[0].startswith("== <stdin>:1 [n 1]  themes: supply_chain")
+    snippets = [line.strip() for line in lines if line.startswith("     ")]
+    assert "".join(snippets).replace(" ", "") == "部品が届かずラインが止まった。在庫は三日分、調達先を探す。"
+    assert "部品が届かず ラインが止まった。" in snippets[0]
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_strict_stops_at_the_first_bad_record(jobs: str, monkeypatch, capsys) -> None:
     stdin = jsonl(GOOD, BAD_LINE) + jsonl(GOOD * 300)

@@ -75,8 +75,17 @@ class CsvWriter:
         self.out.flush()
 
 
+def _one_line(text: str) -> str:
+    """``text`` with every line break Python knows (\\r, U+2028, U+0085...) made a space.
+
+    The text format is read line by line, by people and by tools that split
+    on more than "\\n" (``str.splitlines``, editors, terminals).
+    """
+    return " ".join(text.splitlines()) if text else text
+
+
 class TextWriter:
-    """A readable table for people on a terminal."""
+    """A readable table for people on a terminal, one line per item, whatever the text holds."""
 
     def __init__(self, out: IO[str], labels: Sequence[str]) -> None:
         self.out = out
@@ -84,15 +93,15 @@ class TextWriter:
 
     def write(self, record: InputRecord, paragraphs: Sequence[ParagraphTags] | None) -> None:
         where = record.source + (f":{record.line}" if record.line is not None else "")
-        head = where if record.id is None else f"{where} [{record.id}]"
+        head = _one_line(where if record.id is None else f"{where} [{record.id}]")
         if paragraphs is None:
-            self.out.write(f"== {head}\nERROR: {record.error}\n\n")
+            self.out.write(f"== {head}\nERROR: {_one_line(record.error or '')}\n\n")
             self.out.flush()
             return
         themes = themes_of(paragraphs, self.labels)
         self.out.write(f"== {head}  themes: {', '.join(themes) or '(none)'}\n")
         for i, p in enumerate(paragraphs, 1):
-            snippet = p.text.replace("\n", " ")
+            snippet = _one_line(p.text)
             if len(snippet) > 60:
                 snippet = snippet[:59] + "…"
             top = " ".join(f"{lab[:4]}={p.scores[lab]:.2f}" for lab in self.labels)
