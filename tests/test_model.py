@@ -143,3 +143,15 @@ def test_thresholds_separate_separable_scores_and_step_off_a_one_step_ledge(monk
     monkeypatch.setattr(trainer, "SMOOTHING", 0)
     assert trainer.choose_thresholds(y, proba)[0] == 0.80
     assert smoothed < 0.80
+
+
+def test_macro_f1_interval_brackets_the_score_and_widens_on_fewer_records(small_model, dev_records) -> None:
+    report = clustertags.evaluate(small_model, dev_records[:600])
+    low, high = report.macro_f1_interval(500)
+    assert low < report.macro["f1"] < high
+    assert report.macro_f1_interval(500) == (low, high)  # seeded
+    small = clustertags.evaluate(small_model, dev_records[:60])
+    small_low, small_high = small.macro_f1_interval(500)
+    assert small_high - small_low > high - low
+    with pytest.raises(ValueError, match="n >= 1"):
+        report.macro_f1_interval(0)

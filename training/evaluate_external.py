@@ -21,8 +21,6 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 import clustertags
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,28 +56,6 @@ def negative_paragraphs(articles: dict[str, dict]) -> list[str]:
     return paras
 
 
-def bootstrap_macro_f1(tagger: clustertags.Tagger, records: list[dict], n: int, seed: int = 0) -> tuple[float, float]:
-    """95% percentile interval of macro-F1 over paragraphs resampled with replacement.
-
-    The evaluation sets are small (a label may have 10 positives), so one
-    paragraph more or less moves a label's F1 by several points: the
-    interval says how far apart two models must be before it means anything.
-    """
-    from sklearn.metrics import f1_score
-
-    labels = list(tagger.labels)
-    truth = np.array([[lab in r["labels"] for lab in labels] for r in records])
-    predicted = tagger.predict([r["text"] for r in records])
-    guess = np.array([[lab in p for lab in labels] for p in predicted])
-    rng = np.random.default_rng(seed)
-    scores = []
-    for _ in range(n):
-        idx = rng.integers(0, len(records), len(records))
-        scores.append(f1_score(truth[idx], guess[idx], average="macro", zero_division=0))
-    low, high = np.percentile(scores, [2.5, 97.5])
-    return round(float(low), 3), round(float(high), 3)
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Evaluate a model on the shared evaluation sets.")
     ap.add_argument("--model", default=None, help="model file (default: the bundled model)")
@@ -104,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {name} ({report.n_records} paragraphs)")
         print(report.to_text())
         if args.bootstrap:
-            low, high = bootstrap_macro_f1(tagger, records, args.bootstrap)
+            low, high = report.macro_f1_interval(args.bootstrap)
             figures[name]["macro_f1_95"] = [low, high]
             print(f"macro-F1 95% interval ({args.bootstrap} bootstrap resamples of the paragraphs): {low:.3f} to {high:.3f}")
         for e in report.errors[: args.errors]:

@@ -36,6 +36,31 @@ class EvaluationReport:
     errors: list[dict[str, Any]] = field(default_factory=list)
     _y_true: np.ndarray | None = field(default=None, repr=False)
     _scores: np.ndarray | None = field(default=None, repr=False)
+    _y_pred: np.ndarray | None = field(default=None, repr=False)
+
+    def macro_f1_interval(self, n: int = 1000, *, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+        """A bootstrap interval of macro-F1: records resampled with replacement ``n`` times.
+
+        Small test sets (a label with ten positives) move by several points
+        for one record more or less; the interval says how far apart two
+        models must be before the difference means anything.
+        """
+        if self._y_true is None or self._y_pred is None:
+            raise ValueError("this report holds no per-record decisions; make it with clustertags.evaluate")
+        if n < 1 or not 0.0 < level < 1.0:
+            raise ValueError(f"need n >= 1 and 0 < level < 1, got n={n}, level={level}")
+        y, pred = self._y_true, self._y_pred
+        rng = np.random.default_rng(seed)
+        macros = np.empty(n)
+        for k in range(n):
+            idx = rng.integers(0, len(y), len(y))
+            yk, pk = y[idx], pred[idx]
+            tp = (yk & pk).sum(axis=0)
+            wrong = (yk ^ pk).sum(axis=0)  # false positives + false negatives
+            macros[k] = np.mean(np.where(tp > 0, 2 * tp / np.maximum(2 * tp + wrong, 1), 0.0))
+        tail = (1.0 - level) / 2 * 100
+        low, high = np.percentile(macros, [tail, 100 - tail])
+        return round(float(low), 3), round(float(high), 3)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -162,4 +187,5 @@ def evaluate(tagger: Tagger | ThemeModel, test: CorpusSource, *, text_field: str
         errors=errors,
         _y_true=y,
         _scores=scores,
+        _y_pred=pred,
     )
