@@ -182,20 +182,14 @@ def _settle(
     tagger: Tagger,
     batch: list[InputRecord],
     future: FutureLike | None,
-    submit: Callable[[list[str]], FutureLike] | None = None,
+    submit: Callable[[list[str]], FutureLike],
 ) -> Iterator[Tagged]:
     try:
         results = future.result() if future is not None else []
     except Exception as exc:
         if _worker_died(exc):
             log.warning("a worker died while tagging a batch (%s: %s); retrying its records one by one on the workers", type(exc).__name__, exc)
-            if submit is not None:
-                yield from _alone_on_workers(batch, submit)
-                return
-            for record in batch:
-                if record.error is None:
-                    record.error = f"a worker died while tagging this record's batch ({type(exc).__name__}: {exc})"
-                yield record, None
+            yield from _alone_on_workers(batch, submit)
             return
         log.warning("tagging a batch failed (%s: %s); tagging its records one by one", type(exc).__name__, exc)
         yield from _one_by_one(tagger, batch)
